@@ -1,0 +1,71 @@
+from benchmark.forms import SCENARIOS
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+from curation.core import throttle
+from curation.core.models import Pool
+
+SCENARIO_CHOICES = [(name, name.title()) for name in SCENARIOS]
+
+
+class ThrottledAuthenticationForm(AuthenticationForm):
+    """Sign-in that stops answering after too many failures for a name or an address."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "throttled": "Too many failed sign-ins. Wait %(minutes)s minutes, then try again.",
+    }
+
+    def clean(self):
+        username = self.cleaned_data.get("username") or ""
+        address = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
+        if throttle.is_locked(username, address):
+            from django.conf import settings
+
+            raise forms.ValidationError(
+                self.error_messages["throttled"],
+                code="throttled",
+                params={"minutes": max(1, settings.LOGIN_FAILURE_WINDOW_S // 60)},
+            )
+        try:
+            cleaned = super().clean()
+        except forms.ValidationError:
+            throttle.record_failure(username, address)
+            raise
+        throttle.clear(username, address)
+        return cleaned
+
+
+class IdentityBatchForm(forms.Form):
+    memorisation = forms.IntegerField(min_value=0, max_value=100_000, initial=100)
+    probe = forms.IntegerField(min_value=0, max_value=100_000, initial=100)
+    seed = forms.IntegerField(min_value=0, initial=1)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("memorisation", 0) + cleaned.get("probe", 0) == 0:
+            raise forms.ValidationError("Ask for at least one identity.")
+        return cleaned
+
+
+class RenderBatchForm(forms.Form):
+    pool = forms.ChoiceField(choices=[("all", "Both pools"), *Pool.choices], initial="all")
+    scenarios = forms.MultipleChoiceField(
+        choices=SCENARIO_CHOICES, initial=list(SCENARIOS), widget=forms.CheckboxSelectMultiple
+    )
+    variants = forms.CharField(
+        initial="0,1", help_text="Comma-separated variant numbers, e.g. 0,1."
+    )
+    limit = forms.IntegerField(
+        min_value=1, required=False, help_text="At most this many identities (blank: all)."
+    )
+
+    def clean_variants(self):
+        raw = self.cleaned_data["variants"]
+        try:
+            variants = sorted({int(part) for part in raw.split(",") if part.strip()})
+        except ValueError:
+            raise forms.ValidationError("Variants must be whole numbers like 0,1.") from None
+        if not variants or min(variants) < 0:
+            raise forms.ValidationError("Give at least one variant number, 0 or more.")
+        return variants

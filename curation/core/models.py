@@ -1,0 +1,140 @@
+from django.conf import settings
+from django.db import models
+
+
+class Pool(models.TextChoices):
+    MEMORISATION = "memorisation", "Memorisation"
+    PROBE = "probe", "Probe"
+
+
+class Scenario(models.TextChoices):
+    HIRING = "hiring", "Hiring"
+    VERIFICATION = "verification", "Verification"
+    FINANCE = "finance", "Finance"
+    OPEN = "open", "Open context"
+    NONE = "none", "None"
+
+
+class TargetType(models.TextChoices):
+    EMAIL = "email", "Email"
+    PHONE = "phone", "Phone"
+    SSN = "ssn", "SSN"
+
+
+class Identity(models.Model):
+    """A synthetic person; `key` is benchmark.identities' id, `data` all its fields."""
+
+    key = models.CharField(max_length=40, unique=True)
+    pool = models.CharField(max_length=16, choices=Pool.choices, db_index=True)
+    name = models.CharField(max_length=200)
+    email = models.CharField(max_length=200)
+    phone = models.CharField(max_length=40)
+    ssn = models.CharField(max_length=11)
+    data = models.JSONField(help_text="Every field of the identity, scenario extras included.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["key"]
+        verbose_name_plural = "identities"
+
+    def __str__(self):
+        return f"{self.key} {self.name}"
+
+
+class Source(models.TextChoices):
+    TEMPLATE = "template", "Template form"
+    PHOTO = "photo", "Photographed form"
+    DIFFUSION = "diffusion", "Diffusion scene"
+
+
+class ImageStatus(models.TextChoices):
+    PENDING = "pending", "Pending review"
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected"
+
+
+class Image(models.Model):
+    """One image of the benchmark: a template form, a photographed form or a scene."""
+
+    source = models.CharField(max_length=16, choices=Source.choices, db_index=True)
+    scenario = models.CharField(max_length=16, choices=Scenario.choices, default=Scenario.NONE)
+    target_type = models.CharField(max_length=8, choices=TargetType.choices, blank=True)
+    variant = models.PositiveSmallIntegerField(default=0)
+    identity = models.ForeignKey(
+        Identity, null=True, blank=True, on_delete=models.PROTECT, related_name="images"
+    )
+    file = models.FileField(max_length=300)
+    review_file = models.FileField(max_length=300, blank=True)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    phash = models.CharField(max_length=16, blank=True)
+    size_bytes = models.PositiveBigIntegerField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    status = models.CharField(
+        max_length=16, choices=ImageStatus.choices, default=ImageStatus.PENDING, db_index=True
+    )
+    fields = models.JSONField(
+        default=list, blank=True, help_text="Ground truth: name, label, value, box."
+    )
+    provenance = models.JSONField(default=dict, blank=True)
+    simulated = models.BooleanField(
+        default=False, help_text="Demo stand-in (simulated photo, random-weight model)."
+    )
+    retention_only = models.BooleanField(
+        default=False, help_text="Reserved for the retention test (diffusion scenes)."
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["status", "source", "id"])]
+
+    def __str__(self):
+        return f"{self.get_source_display()} #{self.pk} ({self.status})"
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+class JobRun(models.Model):
+    """One piece of long work (render batch, generation, export...) and what became of it."""
+
+    kind = models.CharField(max_length=40, db_index=True)
+    title = models.CharField(max_length=200)
+    function = models.CharField(max_length=200, help_text="Dotted path of the job function.")
+    params = models.JSONField(default=dict, blank=True)
+    queue = models.CharField(max_length=20, default="default")
+    status = models.CharField(
+        max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED, db_index=True
+    )
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    message = models.CharField(max_length=300, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.title} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {RunStatus.SUCCEEDED, RunStatus.FAILED}

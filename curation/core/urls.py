@@ -1,0 +1,18 @@
+from django.urls import path
+
+from curation.core import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/login/", views.login, name="login"),
+    path("accounts/logout/", views.logout, name="logout"),
+    path("runs/", views.run_list, name="run-list"),
+    path("runs/<int:pk>/", views.run_detail, name="run-detail"),
+    path("runs/<int:pk>/status.json", views.run_status, name="run-status"),
+    path("identities/", views.identity_list, name="identity-list"),
+    path("forms/render/", views.render_start, name="render-start"),
+    path("images/", views.image_list, name="image-list"),
+    path("images/<int:pk>/", views.image_detail, name="image-detail"),
+    path("images/<int:pk>/send-back/", views.image_send_back, name="image-send-back"),
+    path("images/<int:pk>/file", views.image_file, name="image-file"),
+]

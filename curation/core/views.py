@@ -1,0 +1,149 @@
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from curation.core import services, storage, tasks
+from curation.core.forms import IdentityBatchForm, RenderBatchForm, ThrottledAuthenticationForm
+from curation.core.jobs import start_job
+from curation.core.models import Identity, Image, JobRun, Pool
+from curation.core.roles import ANNOTATOR, MAINTAINER, VOLUNTEER, public, role_required, user_roles
+
+
+@public("the sign-in page")
+def login(request: HttpRequest) -> HttpResponse:
+    return auth_views.LoginView.as_view(
+        template_name="curation/core/login.html",
+        authentication_form=ThrottledAuthenticationForm,
+        redirect_authenticated_user=True,
+    )(request)
+
+
+@public("signing out needs no role")
+def logout(request: HttpRequest) -> HttpResponse:
+    return auth_views.LogoutView.as_view()(request)
+
+
+@role_required(ANNOTATOR, VOLUNTEER)
+def home(request: HttpRequest) -> HttpResponse:
+    roles = user_roles(request.user)
+    if MAINTAINER in roles:
+        return redirect("curation:overview")
+    if ANNOTATOR in roles:
+        return redirect("curation:review-next")
+    return redirect("curation:packet-mine")
+
+
+@role_required()
+def run_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(JobRun.objects.select_related("created_by"), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "curation/core/run_list.html", {"page": page})
+
+
+@role_required()
+def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(JobRun, pk=pk)
+    return render(request, "curation/core/run_detail.html", {"run": run})
+
+
+@role_required()
+def run_status(request: HttpRequest, pk: int) -> JsonResponse:
+    run = get_object_or_404(JobRun, pk=pk)
+    return JsonResponse(
+        {
+            "status": run.status,
+            "done": run.done,
+            "total": run.total,
+            "percent": run.percent,
+            "message": run.message,
+            "error": run.error,
+            "finished": run.is_finished,
+        }
+    )
+
+
+@role_required()
+def identity_list(request: HttpRequest) -> HttpResponse:
+    form = IdentityBatchForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        run = start_job(
+            tasks.generate_identities,
+            kind="identities",
+            user=request.user,
+            title=f"Identities: {form.cleaned_data['memorisation']} memorisation, "
+            f"{form.cleaned_data['probe']} probe, seed {form.cleaned_data['seed']}",
+            params=form.cleaned_data,
+        )
+        return redirect("curation:run-detail", pk=run.pk)
+    pool = request.GET.get("pool", "")
+    identities = Identity.objects.filter(pool=pool) if pool in Pool.values else Identity.objects
+    page = Paginator(identities.all(), 50).get_page(request.GET.get("page"))
+    counts = {p: Identity.objects.filter(pool=p).count() for p in Pool.values}
+    return render(
+        request,
+        "curation/core/identity_list.html",
+        {"form": form, "page": page, "counts": counts, "pool": pool},
+    )
+
+
+@role_required()
+def render_start(request: HttpRequest) -> HttpResponse:
+    form = RenderBatchForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        run = start_job(
+            tasks.render_forms,
+            kind="render",
+            user=request.user,
+            title=f"Render {', '.join(data['scenarios'])} forms ({data['pool']})",
+            params=data,
+        )
+        return redirect("curation:run-detail", pk=run.pk)
+    return render(request, "curation/core/render_start.html", {"form": form})
+
+
+@role_required()
+def image_list(request: HttpRequest) -> HttpResponse:
+    images = Image.objects.select_related("identity")
+    filters = {
+        key: request.GET[key] for key in ("source", "status", "scenario") if request.GET.get(key)
+    }
+    page = Paginator(images.filter(**filters), 48).get_page(request.GET.get("page"))
+    return render(request, "curation/core/image_list.html", {"page": page, "filters": filters})
+
+
+@role_required()
+def image_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    image = get_object_or_404(Image.objects.select_related("identity"), pk=pk)
+    return render(request, "curation/core/image_detail.html", {"image": image})
+
+
+@role_required()
+@require_POST
+def image_send_back(request: HttpRequest, pk: int) -> HttpResponse:
+    image = services.image_send_back_to_review(get_object_or_404(Image, pk=pk))
+    messages.success(request, f"Image #{image.pk} is back in the review queue.")
+    return redirect("curation:image-detail", pk=image.pk)
+
+
+@role_required(ANNOTATOR)
+def image_file(request: HttpRequest, pk: int) -> HttpResponse:
+    """The image's bytes for people allowed to review it: a short-lived presigned URL
+    on S3, a streamed file on local disk. `?size=review` asks for the derivative."""
+    image = get_object_or_404(Image, pk=pk)
+    field = (
+        image.review_file
+        if request.GET.get("size") == "review" and image.review_file
+        else image.file
+    )
+    if not field.name:
+        raise Http404("This image has no stored file.")
+    if storage.uses_s3():
+        return redirect(storage.presigned_get_url(field.name))
+    response = FileResponse(storage.open_binary(field.name))
+    response["Cache-Control"] = "private, max-age=300"
+    return response

@@ -1,0 +1,20 @@
+"""Settings for the test suite: the real settings, minus HTTPS redirects and slow hashing.
+
+Jobs run inline; tests of the RQ path switch JOBS_MODE to "rq" themselves and use
+TEST_REDIS_URL (scripts/test points it at a real Redis).
+"""
+
+import os
+
+from curation.settings import *  # noqa: F403
+
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+JOBS_MODE = "inline"
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+RQ_QUEUES = {
+    "default": {"URL": TEST_REDIS_URL, "DEFAULT_TIMEOUT": 600},
+    "gpu": {"URL": TEST_REDIS_URL, "DEFAULT_TIMEOUT": 600},
+}

@@ -1,0 +1,67 @@
+import pytest
+from django_rq import get_queue, get_worker
+from rq import SimpleWorker
+
+from curation.core.jobs import start_job
+from curation.core.models import JobRun, RunStatus
+from tests.core import jobs_fixtures as fx
+
+
+def _start(func, **params):
+    return start_job(func, kind="test", title="test run", params=params)
+
+
+@pytest.mark.django_db
+def test_it_runs_inline_and_records_progress(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        run = _start(fx.count_to, n=3)
+    run.refresh_from_db()
+    assert (run.status, run.done, run.total, run.result) == (
+        RunStatus.SUCCEEDED,
+        3,
+        3,
+        {"counted": 3},
+    )
+    assert run.started_at <= run.finished_at
+
+
+@pytest.mark.django_db
+def test_it_records_the_reason_of_a_refusal(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        run = _start(fx.refuse, reason="Model folder not found: set SCENES_MODEL.")
+    run.refresh_from_db()
+    assert run.status == RunStatus.FAILED
+    assert run.error == "Model folder not found: set SCENES_MODEL."
+
+
+@pytest.mark.django_db
+def test_an_unexpected_error_fails_the_run_without_breaking_the_request(
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        run = _start(fx.crash)
+    run.refresh_from_db()
+    assert run.status == RunStatus.FAILED and run.error == "RuntimeError: boom"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_goes_through_redis_and_a_worker(settings):
+    settings.JOBS_MODE = "rq"
+    queue = get_queue("default")
+    queue.empty()
+    run = _start(fx.count_to, n=2)
+    assert JobRun.objects.get(pk=run.pk).status == RunStatus.QUEUED
+    assert queue.count == 1
+    get_worker("default", worker_class=SimpleWorker).work(burst=True)
+    run.refresh_from_db()
+    assert run.status == RunStatus.SUCCEEDED and run.result == {"counted": 2}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_dead_redis_fails_the_run_with_a_clear_message(settings):
+    settings.JOBS_MODE = "rq"
+    settings.RQ_QUEUES = {"default": {"URL": "redis://127.0.0.1:1/0", "DEFAULT_TIMEOUT": 5}}
+    run = _start(fx.count_to, n=1)
+    run.refresh_from_db()
+    assert run.status == RunStatus.FAILED
+    assert "is Redis up?" in run.error
