@@ -1,0 +1,158 @@
+"""`python -m benchmark scenes`: generate no-PII diffusion scenes with a provenance JSONL."""
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from benchmark.cli import CommandError
+
+HELP = "Generate diffusion scenes from the prompt grid: OUT/scene-NNNNN.png + OUT/provenance.jsonl."
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from benchmark.scenes import (
+        DEFAULT_GUIDANCE,
+        DEFAULT_MODEL,
+        DEFAULT_SIZE,
+        DEFAULT_STEPS,
+        DTYPES,
+    )
+
+    parser.add_argument(
+        "--model",
+        default=os.environ.get("SCENES_MODEL", DEFAULT_MODEL),
+        help="hub id or local diffusers folder (default: $SCENES_MODEL, else %(default)s)",
+    )
+    parser.add_argument("--revision", help="hub revision (branch, tag or commit)")
+    parser.add_argument("--n", type=_positive, default=8, help="number of scenes")
+    parser.add_argument("--seed", type=_non_negative, default=0, help="run seed")
+    parser.add_argument("--out", type=Path, help="new or empty output folder")
+    parser.add_argument("--steps", type=_positive, default=DEFAULT_STEPS)
+    parser.add_argument("--guidance", type=float, default=DEFAULT_GUIDANCE)
+    parser.add_argument(
+        "--size",
+        type=_size,
+        default=(DEFAULT_SIZE, DEFAULT_SIZE),
+        help="N or WxH, multiples of 8 (default %(default)s)",
+    )
+    parser.add_argument("--batch-size", type=_positive, default=1)
+    parser.add_argument("--grid", type=Path, help="prompt grid JSON (default: the bundled one)")
+    parser.add_argument("--device", default="auto", help="auto, cuda, cuda:N, mps or cpu")
+    parser.add_argument("--dtype", default="auto", choices=DTYPES)
+    parser.add_argument("--scheduler", help="diffusers scheduler class to use instead")
+    parser.add_argument("--plan", action="store_true", help="print scenes per grid cell and stop")
+
+
+def run(args: argparse.Namespace) -> int:
+    from benchmark.scenes import count_per_cell, load_grid, plan_n_scenes
+
+    try:
+        specs = plan_n_scenes(load_grid(args.grid), args.n, args.seed)
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+    if args.plan:
+        _print_plan(count_per_cell(specs))
+        return 0
+    if args.out is None:
+        raise CommandError("--out is required: give a new or empty folder for the scenes")
+    if args.out.exists() and (not args.out.is_dir() or any(args.out.iterdir())):
+        raise CommandError(f"{args.out} already exists and is not an empty folder; pick another")
+    loaded = _load(args)
+    try:
+        _write_scenes(loaded, specs, args)
+    finally:
+        loaded.close()
+    note = " (random-weight demo model: the images are noise)" if loaded.simulated else ""
+    print(f"wrote {len(specs)} scenes and provenance.jsonl to {args.out}{note}")
+    return 0
+
+
+def _load(args: argparse.Namespace):
+    from benchmark.scenes import PipelineLoadError, load_pipeline
+
+    try:
+        return load_pipeline(
+            args.model,
+            revision=args.revision,
+            scheduler=args.scheduler,
+            dtype=args.dtype,
+            device=args.device,
+        )
+    except PipelineLoadError as error:
+        raise CommandError(str(error)) from None
+
+
+def _write_scenes(loaded, specs: list, args: argparse.Namespace) -> None:
+    """Write into a staging folder beside OUT and rename it at the end: never half a run."""
+    from tqdm import tqdm
+
+    from benchmark.scenes import generate
+
+    out = args.out.resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    try:
+        width, height = args.size
+        scenes = generate(
+            loaded,
+            specs,
+            steps=args.steps,
+            guidance=args.guidance,
+            width=width,
+            height=height,
+            batch_size=args.batch_size,
+        )
+        lines = []
+        for scene in tqdm(scenes, total=len(specs), unit="scene", disable=None, file=sys.stderr):
+            name = f"scene-{scene.spec.index:05d}.png"
+            scene.image.save(staging / name, format="PNG")
+            lines.append(json.dumps({"file": name, **scene.provenance}, sort_keys=True))
+        (staging / "provenance.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        if out.exists():
+            out.rmdir()
+        staging.rename(out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _print_plan(counts: dict) -> None:
+    print(f"{'target_type':<12} {'scenario':<13} {'cue':<10} scenes")
+    for cell, count in counts.items():
+        print(f"{cell.target_type:<12} {cell.scenario:<13} {cell.cue:<10} {count}")
+    print(f"{len(counts)} cells, {sum(counts.values())} scenes")
+
+
+def _positive(text: str) -> int:
+    return _whole(text, minimum=1)
+
+
+def _non_negative(text: str) -> int:
+    return _whole(text, minimum=0)
+
+
+def _whole(text: str, minimum: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"{value} is below the minimum of {minimum}")
+    return value
+
+
+def _size(text: str) -> tuple[int, int]:
+    parts = text.lower().split("x")
+    try:
+        width, height = (int(parts[0]), int(parts[0])) if len(parts) == 1 else map(int, parts)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not N or WxH (e.g. 512 or 768x512)"
+        ) from None
+    if min(width, height) < 8 or width % 8 or height % 8:
+        raise argparse.ArgumentTypeError(f"{text!r}: width and height must be multiples of 8")
+    return width, height
