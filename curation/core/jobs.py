@@ -34,7 +34,21 @@ def start_job(
     user=None,
     retries: int = 0,
 ) -> JobRun:
-    run = JobRun.objects.create(
+    run = _create_run(func, kind=kind, title=title, params=params, queue=queue, user=user)
+    transaction.on_commit(lambda: dispatch(run.pk, retries=retries))
+    return run
+
+
+def run_now(func, *, kind: str, title: str, params: dict | None = None, user=None) -> JobRun:
+    """Record a run and execute it in this process, now (management commands)."""
+    run = _create_run(func, kind=kind, title=title, params=params, queue="inline", user=user)
+    _execute_quietly(run.pk)
+    run.refresh_from_db()
+    return run
+
+
+def _create_run(func, *, kind, title, params, queue, user) -> JobRun:
+    return JobRun.objects.create(
         kind=kind,
         title=title,
         function=f"{func.__module__}.{func.__qualname__}",
@@ -42,8 +56,6 @@ def start_job(
         queue=queue,
         created_by=user if user is not None and user.is_authenticated else None,
     )
-    transaction.on_commit(lambda: dispatch(run.pk, retries=retries))
-    return run
 
 
 def dispatch(run_id: int, retries: int = 0) -> None:

@@ -65,3 +65,16 @@ def test_a_dead_redis_fails_the_run_with_a_clear_message(settings):
     run.refresh_from_db()
     assert run.status == RunStatus.FAILED
     assert "is Redis up?" in run.error
+
+
+@pytest.mark.django_db
+def test_run_now_executes_in_this_process_and_keeps_the_record():
+    from curation.core.jobs import run_now
+
+    run = run_now(fx.count_to, kind="test", title="now", params={"n": 4})
+    assert (run.status, run.done, run.result, run.queue) == (
+        RunStatus.SUCCEEDED,
+        4,
+        {"counted": 4},
+        "inline",
+    )

@@ -1,6 +1,7 @@
 """Start-up with bad values stops with a message naming the variable."""
 
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 PRODUCTION = {
-    "SECRET_KEY": "x" * 64,
+    "SECRET_KEY": secrets.token_urlsafe(64),
     "DEBUG": "0",
     "ALLOWED_HOSTS": "curation.example.org",
     "DATABASE_URL": "sqlite:////tmp/mmp-deploy-check.sqlite3",
