@@ -1,0 +1,1 @@
+"""Test helpers other packages can reuse: shared corpora and independent checks."""
