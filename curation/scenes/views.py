@@ -1,0 +1,59 @@
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from curation.core.roles import role_required
+from curation.scenes import selectors, services
+from curation.scenes.forms import SceneRunForm
+from curation.scenes.models import SceneRun
+
+
+def _get_run(pk: int) -> SceneRun:
+    return get_object_or_404(SceneRun.objects.prefetch_related("batches__job"), pk=pk)
+
+
+@role_required()
+def scene_run_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.scene_runs(), 25).get_page(request.GET.get("page"))
+    return render(request, "curation/scenes/run_list.html", {"page": page})
+
+
+@role_required()
+def scene_run_new(request: HttpRequest) -> HttpResponse:
+    """GET shows the form and the plan its values give (values not given keep their defaults);
+    POST, from the plan, starts the run."""
+    if request.method == "POST":
+        form = SceneRunForm(request.POST)
+        if form.is_valid():
+            run = services.scene_run_start(
+                plan=form.plan, user=request.user, **form.generation_settings()
+            )
+            messages.success(request, f"Started {len(run.jobs)} batch jobs on the gpu queue.")
+            return redirect("curation:scene-run-detail", pk=run.pk)
+    else:
+        form = SceneRunForm(SceneRunForm.defaults() | request.GET.dict())
+    plan = form.plan if form.is_valid() else None
+    return render(request, "curation/scenes/run_new.html", {"form": form, "plan": plan})
+
+
+@role_required()
+def scene_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    run = _get_run(pk)
+    scenes = Paginator(run.scenes.select_related("image"), 48).get_page(request.GET.get("page"))
+    context = {"run": run, "progress": selectors.scene_run_progress(run), "page": scenes}
+    return render(request, "curation/scenes/run_detail.html", context)
+
+
+@role_required()
+def scene_run_status(request: HttpRequest, pk: int) -> JsonResponse:
+    return JsonResponse(selectors.scene_run_progress(_get_run(pk)))
+
+
+@role_required()
+@require_POST
+def scene_run_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    count = services.scene_run_retry_failed(_get_run(pk), user=request.user)
+    messages.success(request, f"Queued {count} failed batches again.")
+    return redirect("curation:scene-run-detail", pk=pk)
