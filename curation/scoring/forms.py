@@ -1,0 +1,73 @@
+from django import forms
+
+from curation.releases.models import Release, ReleaseStatus
+from curation.scoring.models import ResponseSet, ScoringStatus
+from curation.scoring.services import UploadRefused, check_size
+
+
+class ReleaseChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, release: Release) -> str:
+        return f"{release.version} ({release.destination})"
+
+
+def published_releases():
+    return Release.objects.filter(status=ReleaseStatus.PUBLISHED).order_by("-published_at", "-id")
+
+
+class ResponsesUploadForm(forms.Form):
+    release = ReleaseChoiceField(
+        queryset=published_releases(),
+        empty_label=None,
+        help_text="The published release whose probe/items.jsonl the responses answer.",
+    )
+    file = forms.FileField(
+        label="Responses file",
+        help_text="JSONL from `python -m benchmark ask`: one object a line with id, model, "
+        "response and error; one model per file.",
+    )
+
+    def clean_file(self):
+        """Refuse an oversized file before reading it; its content is checked on upload."""
+        upload = self.cleaned_data["file"]
+        try:
+            check_size(upload.size)
+        except UploadRefused as refused:
+            raise forms.ValidationError(str(refused)) from None
+        return upload
+
+    def file_bytes(self) -> bytes:
+        upload = self.cleaned_data["file"]
+        upload.seek(0)
+        return upload.read()
+
+
+class ResponseSetChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, response_set: ResponseSet) -> str:
+        return f"{response_set.model_name} (#{response_set.pk}, {response_set.lines} responses)"
+
+
+class CompareForm(forms.Form):
+    """GET form: a release, then the scored response sets of it to put side by side."""
+
+    release = ReleaseChoiceField(queryset=published_releases(), empty_label=None)
+    sets = ResponseSetChoiceField(
+        queryset=ResponseSet.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label="Response sets",
+    )
+
+    def __init__(self, data=None):
+        super().__init__(data)
+        release = self._chosen_release()
+        self.fields["release"].initial = release
+        scored = ResponseSet.objects.filter(status=ScoringStatus.SCORED).order_by("model_name")
+        self.fields["sets"].queryset = scored.filter(release=release)
+
+    def _chosen_release(self) -> Release | None:
+        releases = self.fields["release"].queryset
+        chosen = (self.data or {}).get("release")
+        if chosen and str(chosen).isdigit():
+            return releases.filter(pk=chosen).first()
+        scored = releases.filter(response_sets__status=ScoringStatus.SCORED).distinct()
+        return scored.first() or releases.first()

@@ -1,0 +1,59 @@
+from django.conf import settings
+from django.db import models
+
+from curation.core.models import JobRun
+from curation.releases.models import Release
+
+
+class ScoringStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SCORING = "scoring", "Scoring"
+    SCORED = "scored", "Scored"
+    FAILED = "failed", "Failed"
+
+
+class ResponseSet(models.Model):
+    """One model's responses to a release's probe items, and the scores they earned."""
+
+    release = models.ForeignKey(Release, on_delete=models.PROTECT, related_name="response_sets")
+    model_name = models.CharField(max_length=200, help_text="The file's `model` field.")
+    file = models.CharField(max_length=300, help_text="Stored responses file (JSONL).")
+    original_name = models.CharField(max_length=255, blank=True)
+    size_bytes = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    lines = models.PositiveIntegerField(help_text="Responses in the file.")
+    errors = models.PositiveIntegerField(help_text="Responses that came back with an error.")
+    missing_items = models.PositiveIntegerField(help_text="Release items with no response.")
+    unknown_ids = models.PositiveIntegerField(
+        default=0,
+        help_text="Ids that are not release items (an upload with any is refused).",
+    )
+    status = models.CharField(
+        max_length=10, choices=ScoringStatus.choices, default=ScoringStatus.QUEUED, db_index=True
+    )
+    error = models.TextField(blank=True)
+    rows = models.JSONField(
+        default=list, blank=True, help_text="benchmark.scoring summary rows, margins included."
+    )
+    heatmaps = models.JSONField(
+        default=list, blank=True, help_text="Names of the heatmap PNGs among the outputs."
+    )
+    outputs = models.JSONField(
+        default=dict, blank=True, help_text="Stored output files (summary.csv, PNGs...) by name."
+    )
+    run = models.ForeignKey(JobRun, null=True, blank=True, on_delete=models.SET_NULL)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    scored_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.model_name} on {self.release.version} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {ScoringStatus.SCORED, ScoringStatus.FAILED}

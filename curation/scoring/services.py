@@ -1,0 +1,286 @@
+"""Uploading one model's responses to a release's probe items, and the job that scores them.
+
+An upload is checked in full before anything is stored; the scoring job writes the
+library's outputs (summary files, heatmaps, report) to a temporary folder, stores them,
+and records the rows on the response set in one final save.
+"""
+
+import json
+import tempfile
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from benchmark.scoring import ScoringInputError, read_items, score, write_outputs
+from curation.core import storage
+from curation.core.jobs import JobFailed, run_progress, start_job
+from curation.releases.models import Release, ReleaseStatus
+from curation.scoring.models import ResponseSet, ScoringStatus
+
+DEFAULT_MAX_UPLOAD_BYTES = 64 * 1024 * 1024
+PROBLEMS_SHOWN = 5
+IDS_SHOWN = 5
+RESPONSE_KEYS = ("id", "model", "response", "error")
+
+
+class UploadRefused(Exception):
+    """A responses file that cannot be accepted; the message says why and what to do."""
+
+
+@dataclass
+class ParsedResponses:
+    """A checked responses file: its one model, its lines, and how they cover the items."""
+
+    model: str
+    responses: list[dict]
+    unknown_ids: list[str] = field(default_factory=list)
+    errors: int = 0
+    missing_items: int = 0
+
+
+def max_upload_bytes() -> int:
+    return getattr(settings, "SCORING_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES)
+
+
+def release_items(release: Release) -> list[dict]:
+    """The release's probe items; ScoringInputError when it has none to read."""
+    if release.status != ReleaseStatus.PUBLISHED:
+        raise ScoringInputError(f"release {release.version} is not published")
+    return read_items(Path(release.destination) / "probe" / "items.jsonl")
+
+
+def parse_responses(data: bytes, item_ids: set[str]) -> ParsedResponses:
+    """Check every line of a responses file; UploadRefused says what is wrong with it."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise UploadRefused(
+            f"The file is not UTF-8 text (byte {error.start} cannot be read): upload the "
+            "JSONL file that `python -m benchmark ask` wrote."
+        ) from None
+    responses, problems = _response_lines(text)
+    if problems:
+        raise UploadRefused(_problems_message(problems))
+    if not responses:
+        raise UploadRefused(
+            "The file holds no responses: upload a JSONL file with one response a line."
+        )
+    return ParsedResponses(
+        model=_only_model(responses), responses=responses, **_coverage(responses, item_ids)
+    )
+
+
+def _response_lines(text: str) -> tuple[list[dict], list[str]]:
+    responses, problems = [], []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            response = json.loads(line)
+        except ValueError as error:
+            problems.append(f"line {number} is not JSON ({error})")
+            continue
+        problem = _response_problem(response)
+        if problem:
+            problems.append(f"line {number} {problem}")
+        else:
+            responses.append(response)
+    return responses, problems
+
+
+def _response_problem(response) -> str | None:
+    if not isinstance(response, dict):
+        return "is not a JSON object"
+    absent = [key for key in RESPONSE_KEYS if key not in response]
+    if absent:
+        return f"lacks {', '.join(absent)}"
+    for key in ("id", "model"):
+        if not isinstance(response[key], str) or not response[key]:
+            return f"has no text {key}"
+    if response["error"] is not None and not isinstance(response["error"], str):
+        return "has an error that is neither text nor null"
+    if response["error"] is None and not isinstance(response["response"], str):
+        return "has no text response and no error"
+    return None
+
+
+def _problems_message(problems: list[str]) -> str:
+    shown = "; ".join(problems[:PROBLEMS_SHOWN])
+    more = len(problems) - PROBLEMS_SHOWN
+    tail = f"; and {more} more" if more > 0 else ""
+    return (
+        f"The file is not a responses file: {shown}{tail}. Each line must be a JSON object "
+        "with id, model, response and error (null when none)."
+    )
+
+
+def _only_model(responses: list[dict]) -> str:
+    models = sorted({response["model"] for response in responses})
+    if len(models) > 1:
+        named = ", ".join(models[:IDS_SHOWN]) + (", …" if len(models) > IDS_SHOWN else "")
+        raise UploadRefused(
+            f"The file mixes responses from {len(models)} models ({named}): "
+            "upload one file per model."
+        )
+    return models[0]
+
+
+def _coverage(responses: list[dict], item_ids: set[str]) -> dict:
+    """Unknown ids, and errors counted per item: a later answer to an item beats an error."""
+    answered = {response["id"] for response in responses if response["error"] is None}
+    errored = {response["id"] for response in responses if response["error"] is not None}
+    seen = dict.fromkeys(response["id"] for response in responses)
+    return {
+        "unknown_ids": [item_id for item_id in seen if item_id not in item_ids],
+        "errors": len((errored - answered) & item_ids),
+        "missing_items": len(item_ids.difference(seen)),
+    }
+
+
+def unknown_ids_message(unknown: list[str], release: Release) -> str:
+    shown = ", ".join(unknown[:IDS_SHOWN]) + (", …" if len(unknown) > IDS_SHOWN else "")
+    return (
+        f"{len(unknown)} response {'ids are' if len(unknown) > 1 else 'id is'} not "
+        f"among the items of release {release.version} ({shown}): "
+        "collect the responses from this release's probe/items.jsonl, or choose the release "
+        "they were collected from."
+    )
+
+
+def check_size(size: int) -> None:
+    if size > max_upload_bytes():
+        raise UploadRefused(
+            f"The file is {size:,} bytes; the limit is {max_upload_bytes():,}. "
+            "Split it or raise SCORING_MAX_UPLOAD_BYTES."
+        )
+
+
+def check_upload(release: Release, data: bytes) -> ParsedResponses:
+    """Everything an upload must pass before it is stored."""
+    check_size(len(data))
+    try:
+        items = release_items(release)
+    except ScoringInputError as error:
+        raise UploadRefused(f"Release {release.version} cannot be scored: {error}.") from None
+    parsed = parse_responses(data, {item["id"] for item in items})
+    if parsed.unknown_ids:
+        raise UploadRefused(unknown_ids_message(parsed.unknown_ids, release))
+    return parsed
+
+
+def response_set_upload(
+    *, release: Release, data: bytes, filename: str = "", user=None
+) -> ResponseSet:
+    """Check, store and queue a responses file for scoring. Nothing is stored when it
+    is refused (UploadRefused)."""
+    parsed = check_upload(release, data)
+    name = storage.save_bytes(f"responses/{release.pk}/{uuid.uuid4().hex}.jsonl", data)
+    try:
+        return _record_upload(release, parsed, name, data, filename, user)
+    except BaseException:
+        storage.delete(name)
+        raise
+
+
+@transaction.atomic
+def _record_upload(release, parsed: ParsedResponses, name, data, filename, user) -> ResponseSet:
+    response_set = ResponseSet.objects.create(
+        release=release,
+        model_name=parsed.model,
+        file=name,
+        original_name=filename[:255],
+        size_bytes=len(data),
+        sha256=storage.sha256_hex(data),
+        lines=len(parsed.responses),
+        errors=parsed.errors,
+        missing_items=parsed.missing_items,
+        unknown_ids=len(parsed.unknown_ids),
+        created_by=user if user is not None and user.is_authenticated else None,
+    )
+    response_set.run = start_job(
+        score_response_set_job,
+        kind="scoring",
+        title=f"Score {parsed.model} on release {release.version}",
+        params={"response_set_id": response_set.pk},
+        user=user,
+    )
+    response_set.save(update_fields=["run"])
+    return response_set
+
+
+def score_response_set_job(run, *, response_set_id: int) -> dict:
+    response_set = ResponseSet.objects.select_related("release").get(pk=response_set_id)
+    ResponseSet.objects.filter(pk=response_set.pk).update(
+        status=ScoringStatus.SCORING, run=run, error=""
+    )
+    try:
+        return _score(run, response_set)
+    except (ScoringInputError, UploadRefused) as error:
+        _record_failure(response_set, str(error))
+        raise JobFailed(str(error)) from None
+    except Exception as error:
+        _record_failure(response_set, f"{type(error).__name__}: {error}")
+        raise
+
+
+def _score(run, response_set: ResponseSet) -> dict:
+    release = response_set.release
+    run_progress(run, 0, 3, "Reading the release's items and the responses")
+    items = release_items(release)
+    parsed = parse_responses(storage.read_bytes(response_set.file), {item["id"] for item in items})
+    if parsed.unknown_ids:
+        raise UploadRefused(unknown_ids_message(parsed.unknown_ids, release))
+    run_progress(run, 1, 3, f"Scoring {len(parsed.responses):,} responses")
+    rows = score(items, {parsed.model: parsed.responses})
+    run_progress(run, 2, 3, "Drawing heatmaps and writing the summary")
+    earlier = list(response_set.outputs.values())
+    outputs = _store_outputs(response_set, rows)
+    try:
+        _record_scores(response_set, rows, outputs)
+    except BaseException:
+        _delete_all(outputs.values())
+        raise
+    _delete_all(earlier)  # a rerun's outputs replace the earlier ones
+    return {"model": parsed.model, "responses": len(parsed.responses), "rows": len(rows)}
+
+
+def _store_outputs(response_set: ResponseSet, rows: list[dict]) -> dict[str, str]:
+    """The library's output files, written to a temporary folder, then stored under a
+    fresh scoring/<id>/<attempt>/ prefix (what the set shows stays whole until the new
+    outputs are recorded); a failure removes what this call stored."""
+    prefix = f"scoring/{response_set.pk}/{uuid.uuid4().hex[:12]}"
+    stored: dict[str, str] = {}
+    with tempfile.TemporaryDirectory(prefix="scoring-") as folder:
+        try:
+            for path in write_outputs(rows, folder):
+                stored[path.name] = storage.save_bytes(f"{prefix}/{path.name}", path.read_bytes())
+        except BaseException:
+            _delete_all(stored.values())
+            raise
+    return stored
+
+
+def _delete_all(names) -> None:
+    for name in names:
+        storage.delete(name)
+
+
+@transaction.atomic
+def _record_scores(response_set: ResponseSet, rows: list[dict], outputs: dict[str, str]):
+    response_set.rows = rows
+    response_set.outputs = outputs
+    response_set.heatmaps = [name for name in outputs if name.endswith(".png")]
+    response_set.status = ScoringStatus.SCORED
+    response_set.error = ""
+    response_set.scored_at = timezone.now()
+    response_set.save(update_fields=["rows", "outputs", "heatmaps", "status", "error", "scored_at"])
+
+
+def _record_failure(response_set: ResponseSet, message: str) -> None:
+    ResponseSet.objects.filter(pk=response_set.pk).update(
+        status=ScoringStatus.FAILED, error=message[:2000]
+    )
