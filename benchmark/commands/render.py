@@ -1,0 +1,242 @@
+"""`python -m benchmark render`: template form images and their ground truth.
+
+Writes OUT/<scenario>/<identity id>-v<variant>[-<target type>].png and
+OUT/fields.jsonl (one object per image, in the order identities x scenarios x
+variants x target types). Images are rendered by a pool of processes; the result
+is the same whatever the number of workers. Everything is written to a staging
+folder beside OUT and moved into place at the end, so OUT never holds half a run;
+an OUT from an earlier render is replaced.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from benchmark.cli import CommandError
+
+HELP = "Render template forms for identities: OUT/<scenario>/*.png and OUT/fields.jsonl."
+
+SCENARIO_CHOICES = ("all", "hiring", "verification", "finance", "open")
+_SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--identities", type=Path, required=True, help="identities JSONL file")
+    parser.add_argument("--scenario", choices=SCENARIO_CHOICES, default="all")
+    parser.add_argument("--out", type=Path, required=True, help="output folder")
+    parser.add_argument(
+        "--variants", default="all", help='"all" or variant numbers, e.g. 0 or 0,1 (default all)'
+    )
+    parser.add_argument(
+        "--workers",
+        type=_positive,
+        default=os.cpu_count() or 1,
+        help="processes (default: all cores)",
+    )
+    parser.add_argument("--hand", action="store_true", help="write values in a handwriting font")
+
+
+def run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from benchmark.forms import SCENARIOS
+
+    scenarios = SCENARIOS if args.scenario == "all" else (args.scenario,)
+    variants = _variants(args.variants, scenarios)
+    _check_out(args.out)
+    people = read_identities(args.identities, scenarios)
+    jobs = list(_jobs(people, variants, args.hand))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=args.out.parent, prefix=f".{args.out.name}.partial-"))
+    staging.chmod(0o755)  # mkdtemp makes it owner-only
+    try:
+        for scenario in scenarios:
+            (staging / scenario).mkdir()
+        with tqdm(total=len(jobs), unit="form", disable=None, file=sys.stderr) as progress:
+            records = _render_all(jobs, staging, args.workers, args.identities, progress)
+        with open(staging / "fields.jsonl", "w", encoding="utf-8", newline="\n") as file:
+            for record in records:
+                file.write(json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n")
+        _publish(staging, args.out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    print(f"wrote {len(jobs)} images and fields.jsonl to {args.out}")
+    return 0
+
+
+def read_identities(path: Path, scenarios) -> list[tuple[int, dict]]:
+    """(line number, identity) for each line; CommandError naming the file and line of
+    the first line that is not a JSON object with a usable id and the keys the forms need."""
+    from benchmark.forms import REQUIRED_KEYS, TARGET_TYPES
+
+    needed = {"id"}
+    for scenario in scenarios:
+        needed.update(REQUIRED_KEYS[scenario])
+        if scenario == "open":
+            needed.update(TARGET_TYPES)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise CommandError(f"cannot read identities file {path}: {error}") from None
+    people, seen = [], {}
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        identity = _parse_identity(path, number, line, needed)
+        if identity["id"] in seen:
+            raise CommandError(
+                f"{path}:{number}: id {identity['id']!r} repeats line {seen[identity['id']]}"
+            )
+        seen[identity["id"]] = number
+        people.append((number, identity))
+    if not people:
+        raise CommandError(
+            f"{path} holds no identities; write some with `python -m benchmark identities`"
+        )
+    return people
+
+
+def _parse_identity(path: Path, number: int, line: str, needed: set[str]) -> dict:
+    try:
+        identity = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise CommandError(
+            f"{path}:{number}: not JSON ({error.msg}); fix or remove the line"
+        ) from None
+    if not isinstance(identity, dict):
+        raise CommandError(
+            f"{path}:{number}: a JSON object is needed, found {type(identity).__name__}"
+        )
+    missing = sorted(key for key in needed if not isinstance(identity.get(key), str))
+    if missing:
+        raise CommandError(f"{path}:{number}: missing or non-string key(s) {missing}")
+    if not _SAFE_ID.fullmatch(identity["id"]):
+        raise CommandError(
+            f"{path}:{number}: id {identity['id']!r} cannot name a file; use letters, digits, . _ -"
+        )
+    return identity
+
+
+def _variants(text: str, scenarios) -> dict[str, list[int]]:
+    from benchmark.forms import variant_count
+
+    if text == "all":
+        return {scenario: list(range(variant_count(scenario))) for scenario in scenarios}
+    try:
+        chosen = sorted({int(part) for part in text.split(",")})
+    except ValueError:
+        raise CommandError(f'--variants {text!r}: give "all" or numbers such as 0 or 0,1') from None
+    for scenario in scenarios:
+        if chosen[0] < 0 or chosen[-1] >= variant_count(scenario):
+            raise CommandError(
+                f"--variants {text}: {scenario} has variants 0..{variant_count(scenario) - 1}"
+            )
+    return {scenario: chosen for scenario in scenarios}
+
+
+def _jobs(people, variants: dict[str, list[int]], hand: bool):
+    from benchmark.forms import TARGET_TYPES
+
+    for number, identity in people:
+        for scenario, numbers in variants.items():
+            for variant in numbers:
+                for target in TARGET_TYPES if scenario == "open" else (None,):
+                    suffix = f"-{target}" if target else ""
+                    image = f"{scenario}/{identity['id']}-v{variant}{suffix}.png"
+                    yield number, identity, scenario, variant, target, image, hand
+
+
+def _render_all(jobs, staging: Path, workers: int, path: Path, progress) -> list[dict]:
+    tasks = [(*job, str(staging)) for job in jobs]
+    records = []
+    if workers == 1 or len(tasks) < 2:
+        results = map(render_job, tasks)
+        return _collect(results, path, progress, records)
+    chunk = max(1, min(16, len(tasks) // (workers * 4)))
+    with ProcessPoolExecutor(max_workers=min(workers, len(tasks))) as pool:
+        try:
+            return _collect(pool.map(render_job, tasks, chunksize=chunk), path, progress, records)
+        except CommandError:
+            pool.shutdown(cancel_futures=True)
+            raise
+
+
+def _collect(results, path: Path, progress, records: list) -> list[dict]:
+    for result in results:
+        if "error" in result:
+            raise CommandError(f"{path}:{result['line']}: {result['error']}")
+        records.append(result)
+        progress.update()
+    return records
+
+
+def render_job(task) -> dict:
+    """Render one image into the staging folder; its fields.jsonl record, or the error."""
+    from benchmark.forms import render_form
+
+    number, identity, scenario, variant, target, image, hand, staging = task
+    try:
+        form = render_form(identity, scenario, variant, target_type=target, hand=hand)
+    except ValueError as error:
+        return {"line": number, "error": f"cannot render {scenario} for {identity['id']}: {error}"}
+    Path(staging, image).write_bytes(form.to_png())
+    return {
+        "image": image,
+        "identity_id": identity["id"],
+        "scenario": scenario,
+        "variant": variant,
+        "target_type": target,
+        "fields": [field.as_dict() for field in form.fields],
+    }
+
+
+def _check_out(out: Path) -> None:
+    if out.exists() and (not out.is_dir() or not _replaceable(out)):
+        raise CommandError(
+            f"--out {out} exists and is not an earlier render's folder; pick a new or empty folder"
+        )
+
+
+def _replaceable(folder: Path) -> bool:
+    """Empty, or only what a render writes (fields.jsonl and scenario folders of PNGs)."""
+    from benchmark.forms import SCENARIOS
+
+    entries = list(folder.iterdir())
+    if not entries:
+        return True
+    for entry in entries:
+        if entry.name == "fields.jsonl" and entry.is_file():
+            continue
+        if entry.name not in SCENARIOS or not entry.is_dir():
+            return False
+        if any(not (png.is_file() and png.suffix == ".png") for png in entry.iterdir()):
+            return False
+    return any(entry.name == "fields.jsonl" for entry in entries)
+
+
+def _publish(staging: Path, out: Path) -> None:
+    """Move the staging folder to `out`; an earlier render there is replaced."""
+    _check_out(out)
+    if not out.exists():
+        os.rename(staging, out)
+        return
+    old = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.old-"))
+    os.rename(out, old / "render")
+    os.rename(staging, out)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value}: give 1 or more")
+    return value
