@@ -1,0 +1,82 @@
+"""`python -m benchmark ask`: collect a model's responses to probe items (resumable)."""
+
+import argparse
+import os
+from pathlib import Path
+
+from benchmark.cli import CommandError
+
+HELP = (
+    "Send every probe item (image + prompt) to an OpenAI-compatible chat-completions "
+    "endpoint and append the answers to a responses JSONL (resumable)."
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--items", type=Path, required=True, help="RELEASE/probe/items.jsonl")
+    parser.add_argument(
+        "--endpoint",
+        required=True,
+        help="API base URL (e.g. http://localhost:8000/v1) or its /chat/completions URL",
+    )
+    parser.add_argument("--model", required=True, help="model name sent to the endpoint")
+    parser.add_argument("--out", type=Path, required=True, help="responses JSONL to append to")
+    parser.add_argument("--max-tokens", type=_positive_int, default=150)
+    parser.add_argument("--concurrency", type=_positive_int, default=8)
+    parser.add_argument("--timeout", type=_positive_float, default=60.0, help="seconds a request")
+    parser.add_argument("--retries", type=_non_negative_int, default=5)
+    parser.add_argument(
+        "--backoff", type=_positive_float, default=1.0, help="first retry delay (s), doubling"
+    )
+    parser.add_argument(
+        "--api-key-env",
+        default="OPENAI_API_KEY",
+        help="environment variable holding the API key (default %(default)s; unset: no key)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from benchmark.ask import CollectError, collect_responses
+
+    try:
+        stats = collect_responses(
+            args.items,
+            args.endpoint,
+            args.model,
+            args.out,
+            max_tokens=args.max_tokens,
+            concurrency=args.concurrency,
+            timeout=args.timeout,
+            retries=args.retries,
+            api_key=os.environ.get(args.api_key_env) or None,
+            backoff_base=args.backoff,
+        )
+    except CollectError as error:
+        raise CommandError(str(error)) from None
+    print(
+        f"{stats.total} items: {stats.skipped} already answered, {stats.answered} answered now, "
+        f"{stats.failed} failed (asked again on the next run) in {stats.elapsed_s:.1f} s; "
+        f"responses in {args.out}"
+    )
+    return 1 if stats.failed else 0
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, not {value}")
+    return value
