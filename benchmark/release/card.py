@@ -1,0 +1,138 @@
+"""The release's dataset card (README.md), written from the counts and the config."""
+
+from collections import defaultdict
+
+from benchmark.prompts import ESCAPE_PHRASE, FRAMINGS, SCENARIOS, TARGET_TYPES
+from benchmark.release.config import ReleaseConfig
+
+LICENSE = "CC BY 4.0"
+LICENSE_URL = "https://creativecommons.org/licenses/by/4.0/"
+
+
+def dataset_card(config: ReleaseConfig, counts: dict, code_version: str) -> str:
+    sections = [
+        _front_matter(config),
+        f"# MM-Privacy release {config.version}\n",
+        _purpose(),
+        _contents(counts),
+        _items_table(counts, "disclosure"),
+        _items_table(counts, "retention"),
+        _simulated(counts),
+        _how_built(config, counts, code_version),
+        _use(),
+        f"## Licence\n\nThe synthetic identities, forms, scenes, labels and prompts are "
+        f"released under {LICENSE} ({LICENSE_URL}). No real person's data is included.\n",
+    ]
+    return "\n".join(sections)
+
+
+def _front_matter(config: ReleaseConfig) -> str:
+    return (
+        "---\n"
+        "license: cc-by-4.0\n"
+        f"pretty_name: MM-Privacy {config.version}\n"
+        "tags:\n- privacy\n- multimodal\n- synthetic\n"
+        "---\n"
+    )
+
+
+def _purpose() -> str:
+    return (
+        "## Purpose\n\n"
+        "MM-Privacy measures two privacy risks of multimodal language models. **Disclosure**: "
+        "the model repeats personal data printed in the image it is shown. **Retention**: the "
+        "model repeats personal data it memorised during fine-tuning on the memorisation split, "
+        "while the image it is shown does not contain that data. Every probe is asked in five "
+        f"framings ({', '.join(FRAMINGS)}), each starting with an escape clause that invites "
+        f'the fixed refusal "{ESCAPE_PHRASE}". All identities are synthetic.\n'
+    )
+
+
+def _contents(counts: dict) -> str:
+    memorisation, probe = counts["memorisation"], counts["probe"]
+    by_scenario = ", ".join(f"{k}: {v}" for k, v in memorisation["images_by_scenario"].items())
+    by_source = ", ".join(f"{k}: {v}" for k, v in probe["images_by_source"].items())
+    return (
+        "## Contents\n\n"
+        "| split | identities | images | items | prompts |\n|---|---|---|---|---|\n"
+        f"| memorisation | {memorisation['identities']} | {memorisation['images']} | - | - |\n"
+        f"| probe | {probe['identities']} | {probe['images']} | {probe['items']} "
+        f"| {probe['prompts']} |\n\n"
+        f"Memorisation images by scenario: {by_scenario or 'none'}.  \n"
+        f"Probe images by source: {by_source or 'none'}.\n\n"
+        "Files: `memorisation/` and `probe/` load with Hugging Face "
+        '`datasets.load_dataset("imagefolder", data_dir=...)`; `memorisation/finetune.jsonl` '
+        "holds chat-format fine-tuning examples; `probe/items.jsonl` one framed prompt per line "
+        "(`id`, `test`, `framing`, `scenario`, `target_type`, `source`, `image`, `prompt`, "
+        "`target`); `probe/image_fields.jsonl` the ground-truth fields of each probe image; "
+        "`identities/` the synthetic people; `manifest.json` every file's size and sha256; "
+        "`croissant.json` Croissant metadata; `withdrawals.jsonl` images withdrawn since the "
+        "previous version.\n"
+    )
+
+
+def _items_table(counts: dict, test: str) -> str:
+    cells = defaultdict(int)
+    sources = defaultdict(lambda: defaultdict(int))
+    for row in counts["probe"]["items_by_cell"]:
+        if row["test"] == test:
+            cells[(row["scenario"], row["target_type"])] += row["items"]
+            sources[row["scenario"]][row["source"]] += row["items"]
+    header = "| scenario | " + " | ".join(TARGET_TYPES) + " | by source |\n"
+    header += "|---" * (len(TARGET_TYPES) + 2) + "|\n"
+    lines = [
+        f"| {scenario} | "
+        + " | ".join(str(cells[(scenario, target_type)]) for target_type in TARGET_TYPES)
+        + " | "
+        + ", ".join(f"{source}: {n}" for source, n in sorted(sources[scenario].items()))
+        + " |\n"
+        for scenario in SCENARIOS
+    ]
+    return (
+        f"## {test.capitalize()} items (each in {len(FRAMINGS)} framings)\n\n"
+        + header
+        + "".join(lines)
+    )
+
+
+def _simulated(counts: dict) -> str:
+    rows = counts["simulated_images"]
+    if not rows:
+        return "## Simulated images\n\nNone: every photo and scene is real.\n"
+    lines = "".join(f"| {r['split']} | {r['source']} | {r['images']} |\n" for r in rows)
+    return (
+        "## Simulated images\n\n"
+        "These images were made by a stand-in (for example a random-weight demo model), not "
+        "photographed or generated for real; they are counted here apart and marked "
+        "`simulated` in the metadata. Do not report results on them as real.\n\n"
+        "| split | source | images |\n|---|---|---|\n" + lines
+    )
+
+
+def _how_built(config: ReleaseConfig, counts: dict, code_version: str) -> str:
+    unused = ", ".join(f"{k}: {v}" for k, v in counts["unused_inputs"].items()) or "none"
+    return (
+        "## How it was built\n\n"
+        f"Built by the MM-Privacy curation code {code_version} with seed {config.seed} "
+        f"(preset {config.preset or 'none'}): {config.disclosure_per_cell} disclosure items per "
+        f"scenario x target type, {config.retention_per_cell} retention items per block "
+        f"({config.retention_scenes_per_block} with a diffusion scene, the rest with a "
+        "distractor form of a different, probe-pool person). Only images accepted by review were "
+        "used. Memorisation and probe identities come from disjoint pools; an independent check "
+        "read the finished files and found no retention target in any probe image or prompt, no "
+        "identity value shared between the pools and no image (by sha256 or perceptual hash) in "
+        f"both splits. Probe images reused across cells because too few were left: "
+        f"{counts['reused_probe_images']}. Accepted images not used: {unused}.\n"
+    )
+
+
+def _use() -> str:
+    return (
+        "## Intended use and misuse\n\n"
+        "Intended: measuring and reducing how often multimodal models disclose or retain "
+        "personal data, under each framing, and testing defences. Fine-tune on the "
+        "memorisation split only to study retention. Not intended: training models to "
+        "extract personal data, building tools that harvest identity documents, or treating "
+        "the synthetic identities as real people. Report attack success and refusal per "
+        "framing, not only an average.\n"
+    )

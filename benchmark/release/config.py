@@ -1,0 +1,135 @@
+"""What a release is built from: image records, the maintainer's config, and the errors."""
+
+import dataclasses
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import BinaryIO
+
+SOURCES = ("template", "photo", "diffusion")
+POOLS = ("memorisation", "probe")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+SEMVER = re.compile(
+    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
+    r"(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$"
+)
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+
+# Sizes per preset. `full` mirrors MM-PRIVACY.md (600 disclosure, 1,200 retention items);
+# `demo` fits the demo database: about 24 memorisation and 24 probe identities with
+# template forms in every scenario, a few photos and about 12 diffusion scenes.
+PRESETS = {
+    "full": {
+        "disclosure_per_cell": 50,
+        "retention_per_cell": 100,
+        "retention_scenes_per_block": 15,
+    },
+    "demo": {"disclosure_per_cell": 2, "retention_per_cell": 4, "retention_scenes_per_block": 1},
+}
+_SIZE_FIELDS = tuple(PRESETS["full"])
+
+
+class ReleaseError(Exception):
+    """A release cannot be built as asked; the message says why and what to do."""
+
+
+class ReleaseShortError(ReleaseError):
+    """Some cells cannot be filled; `cells` holds one line per short cell."""
+
+    def __init__(self, cells: list[str]):
+        self.cells = cells
+        super().__init__(
+            f"{len(cells)} cells cannot be filled with the accepted images:\n  "
+            + "\n  ".join(cells)
+            + "\nAccept more images, or choose smaller sizes (for example --preset demo)."
+        )
+
+
+class ReleaseCheckFailed(ReleaseError):
+    """The independent check refused the staged release; nothing was published."""
+
+    def __init__(self, problems: list[str], report_path):
+        self.problems = problems
+        self.report_path = report_path
+        shown = "\n  ".join(problems[:20])
+        more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
+        super().__init__(
+            f"the release check found {len(problems)} problems; nothing was published "
+            f"(details in {report_path}):\n  {shown}{more}"
+        )
+
+
+class ReleaseExistsError(ReleaseError):
+    """The output location already holds a different, published release."""
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ImageRecord:
+    """One accepted image as the site hands it over; `open()` streams its stored bytes."""
+
+    key: str
+    source: str
+    scenario: str | None
+    target_type: str | None
+    identity_id: str | None
+    fields: list[dict]
+    sha256: str
+    phash: str
+    simulated: bool
+    provenance: dict
+    suffix: str
+    open: Callable[[], BinaryIO]
+    local_path: str | None = None
+    s3_key: str | None = None
+
+
+@dataclass(frozen=True)
+class ReleaseConfig:
+    """A maintainer's choice of version, seed and sizes. Sizes left as None come from
+    the preset (`full` when no preset is named)."""
+
+    version: str
+    seed: int
+    disclosure_per_cell: int | None = None
+    retention_per_cell: int | None = None
+    retention_scenes_per_block: int | None = None
+    photos: str | int = "all"
+    allow_simulated: bool = False
+    preset: str | None = None
+    date: str | None = None
+
+    def __post_init__(self):
+        if not isinstance(self.version, str) or not SEMVER.match(self.version):
+            raise ReleaseError(
+                f"version {self.version!r} is not semantic versioning; use MAJOR.MINOR.PATCH "
+                "such as 1.0.0"
+            )
+        if not isinstance(self.seed, int) or isinstance(self.seed, bool):
+            raise ReleaseError(f"seed must be an integer, not {self.seed!r}")
+        if self.preset is not None and self.preset not in PRESETS:
+            raise ReleaseError(
+                f"unknown preset {self.preset!r}; choose one of {', '.join(PRESETS)}"
+            )
+        preset = PRESETS[self.preset or "full"]
+        for name in _SIZE_FIELDS:
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, preset[name])
+            self._require_count(name, getattr(self, name))
+        if self.retention_scenes_per_block > self.retention_per_cell:
+            raise ReleaseError(
+                f"retention_scenes_per_block ({self.retention_scenes_per_block}) cannot exceed "
+                f"retention_per_cell ({self.retention_per_cell})"
+            )
+        if self.photos not in ("all", "none"):
+            self._require_count("photos", self.photos, what="'all', 'none' or a count")
+        if self.date is not None and not ISO_DATE.match(self.date):
+            raise ReleaseError(f"date {self.date!r} must be YYYY-MM-DD")
+
+    @staticmethod
+    def _require_count(name, value, what="a whole number >= 0"):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise ReleaseError(f"{name} must be {what}, not {value!r}")
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)

@@ -1,0 +1,421 @@
+"""Which images and identities go where: the deterministic plan of a release.
+
+Every choice comes from the inputs sorted by key and one `random.Random(seed)`, so the
+same inputs, config and seed give the same plan. Within a cell an image is used once;
+across cells an image is reused only when no unused candidate is left (the least used
+come first), and the manifest counts such reuse.
+"""
+
+import random
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from benchmark.prompts import SCENARIOS, TARGET_TYPES
+from benchmark.release.config import (
+    IMAGE_SUFFIXES,
+    POOLS,
+    SHA256_HEX,
+    SOURCES,
+    ImageRecord,
+    ReleaseConfig,
+    ReleaseError,
+    ReleaseShortError,
+)
+
+IDENTITY_KEYS = ("id", "pool", "name", "email", "phone", "ssn")
+FORM_SOURCES = ("template", "photo")
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeItem:
+    """One probe question before framing: five framed prompts come from it."""
+
+    test: str
+    scenario: str
+    target_type: str
+    index: int
+    image: ImageRecord
+    identity_id: str
+    name: str | None
+    target: str
+
+    @property
+    def base_id(self) -> str:
+        return f"{self.test}-{self.scenario}-{self.target_type}-{self.index:04d}"
+
+
+@dataclass
+class ReleasePlan:
+    memorisation_images: list[ImageRecord]
+    memorisation_identities: list[dict]
+    probe_images: list[ImageRecord]
+    probe_identities: list[dict]
+    items: list[ProbeItem]
+    reused_probe_images: int
+    unused_inputs: dict[str, int]
+
+
+def slug(text: str) -> str:
+    return _UNSAFE.sub("-", text).strip("-._")[-120:] or "x"
+
+
+def _file_name(record: ImageRecord) -> str:
+    stem = record.key[: -len(record.suffix)] if record.key.endswith(record.suffix) else record.key
+    return slug(stem) + record.suffix
+
+
+def memorisation_path(record: ImageRecord) -> str:
+    return f"memorisation/images/{slug(record.identity_id)}/{_file_name(record)}"
+
+
+def probe_path(record: ImageRecord) -> str:
+    return f"probe/images/{record.source}/{_file_name(record)}"
+
+
+def shown_value(record: ImageRecord, target_type: str, identity: dict) -> str | None:
+    """The value of `target_type` that the image shows, or None when it shows none.
+
+    Typed fields are the ground truth; a photo without fields shows what its
+    volunteer copied from the assigned identity (for a table, only its own type).
+    """
+    for field in record.fields:
+        if field.get("name") == target_type and field.get("value"):
+            return str(field["value"])
+    if record.fields:
+        return None
+    if record.scenario == "open" and record.target_type != target_type:
+        return None
+    return identity.get(target_type) or None
+
+
+def plan_release(
+    identities: list[dict],
+    images: Iterable[ImageRecord],
+    config: ReleaseConfig,
+    withdrawn_sha256: frozenset[str] = frozenset(),
+) -> ReleasePlan:
+    people = _index_identities(identities)
+    images = sorted(images, key=lambda record: record.key)
+    _validate_images(images, people, withdrawn_sha256)
+    _refuse_simulated(images, config)
+    return _Planner(people, images, config).plan()
+
+
+def _index_identities(identities: list[dict]) -> dict[str, dict]:
+    people, problems = {}, []
+    for identity in identities:
+        missing = [key for key in IDENTITY_KEYS if not identity.get(key)]
+        if missing:
+            problems.append(f"identity {identity.get('id', '?')} lacks {', '.join(missing)}")
+        elif identity["pool"] not in POOLS:
+            problems.append(f"identity {identity['id']} has unknown pool {identity['pool']!r}")
+        elif identity["id"] in people:
+            problems.append(f"identity id {identity['id']} appears twice")
+        else:
+            people[identity["id"]] = identity
+    _raise_if(problems, "identities")
+    return people
+
+
+def _validate_images(images, people, withdrawn_sha256) -> None:
+    problems, previous = [], None
+    for record in images:
+        problems += _record_problems(record, people, withdrawn_sha256)
+        if record.key == previous:
+            problems.append(f"image key {record.key} appears twice")
+        previous = record.key
+    _raise_if(problems, "images")
+
+
+def _record_problems(record: ImageRecord, people, withdrawn_sha256) -> list[str]:
+    where = f"image {record.key}"
+    if record.source not in SOURCES:
+        return [f"{where}: unknown source {record.source!r}"]
+    problems = []
+    if record.suffix not in IMAGE_SUFFIXES:
+        problems.append(f"{where}: suffix {record.suffix!r} is not one of {IMAGE_SUFFIXES}")
+    if not SHA256_HEX.match(record.sha256 or ""):
+        problems.append(f"{where}: sha256 {record.sha256!r} is not 64 lowercase hex digits")
+    if record.sha256 in withdrawn_sha256:
+        problems.append(f"{where}: is listed as withdrawn; do not pass withdrawn images")
+    if record.scenario not in (*SCENARIOS, None) or record.target_type not in (*TARGET_TYPES, None):
+        problems.append(f"{where}: unknown scenario/target type")
+    if record.source == "diffusion":
+        if record.identity_id is not None:
+            problems.append(f"{where}: a diffusion scene carries no identity")
+    elif record.identity_id not in people:
+        problems.append(f"{where}: identity {record.identity_id!r} is not among the identities")
+    elif record.scenario is None:
+        problems.append(f"{where}: a {record.source} form needs its scenario")
+    return problems
+
+
+def _raise_if(problems: list[str], what: str) -> None:
+    if problems:
+        shown = "\n  ".join(problems[:10])
+        more = f"\n  ... and {len(problems) - 10} more" if len(problems) > 10 else ""
+        raise ReleaseError(f"{len(problems)} problems in the {what} given:\n  {shown}{more}")
+
+
+def _refuse_simulated(images: list[ImageRecord], config: ReleaseConfig) -> None:
+    simulated = Counter(record.source for record in images if record.simulated)
+    if simulated and not config.allow_simulated:
+        by_source = ", ".join(f"{source}: {n}" for source, n in sorted(simulated.items()))
+        raise ReleaseError(
+            f"{sum(simulated.values())} simulated images are among the accepted images "
+            f"({by_source}); a real release refuses them. Withdraw them, or pass "
+            "allow_simulated (--allow-simulated) for a demo release, where the dataset card "
+            "counts them apart."
+        )
+
+
+class _Usage:
+    """How many cells each image (or identity) already serves; the least used go first."""
+
+    def __init__(self, rng: random.Random):
+        self.rng = rng
+        self.counts = Counter()
+
+    def rank(self, candidates: list, key: Callable, tier: Callable = lambda _: 0) -> list:
+        order = list(candidates)
+        self.rng.shuffle(order)
+        return sorted(order, key=lambda candidate: (self.counts[key(candidate)], tier(candidate)))
+
+    def use(self, key: str) -> None:
+        self.counts[key] += 1
+
+
+class _Planner:
+    def __init__(self, people: dict[str, dict], images: list[ImageRecord], config: ReleaseConfig):
+        self.people = people
+        self.config = config
+        rng = random.Random(config.seed)
+        self.rng = rng
+        self.image_usage = _Usage(rng)
+        self.identity_usage = _Usage(rng)
+        self.short: list[str] = []
+        self.unused = Counter()
+        self._sort_inputs(images)
+
+    def _pool(self, record: ImageRecord) -> str | None:
+        return self.people[record.identity_id]["pool"] if record.identity_id else None
+
+    def _sort_inputs(self, images: list[ImageRecord]) -> None:
+        self.memorisation_images, self.probe_forms, self.scenes, photos = [], [], [], []
+        for record in images:
+            pool = self._pool(record)
+            if record.source == "diffusion":
+                self.scenes.append(record)
+            elif pool == "memorisation" and record.source == "template":
+                self.memorisation_images.append(record)
+            elif pool == "memorisation":
+                self.unused["photo of a memorisation identity"] += 1
+            elif record.source == "photo":
+                photos.append(record)
+            else:
+                self.probe_forms.append(record)
+        self.photos = self._photos_to_use(photos)
+        self.probe_forms += self.photos
+
+    def _photos_to_use(self, photos: list[ImageRecord]) -> list[ImageRecord]:
+        limit = {"all": len(photos), "none": 0}.get(self.config.photos, self.config.photos)
+        if limit >= len(photos):
+            return photos
+        chosen = self.rng.sample(photos, limit)
+        self.unused["photo beyond the photos limit"] += len(photos) - limit
+        return sorted(chosen, key=lambda record: record.key)
+
+    def plan(self) -> ReleasePlan:
+        self.memorisation_images.sort(key=memorisation_path)
+        _require_unique_paths(self.memorisation_images, memorisation_path)
+        items = self._disclosure_items() + self._retention_items()
+        if self.short:
+            raise ReleaseShortError(self.short)
+        probe_images = _unique_by_key(item.image for item in items)
+        probe_images.sort(key=probe_path)
+        _require_unique_paths(probe_images, probe_path)
+        used_keys = {record.key for record in probe_images}
+        self._count_unused(used_keys)
+        probe_ids = {record.identity_id for record in probe_images if record.identity_id}
+        return ReleasePlan(
+            memorisation_images=self.memorisation_images,
+            memorisation_identities=self._identities(
+                {record.identity_id for record in self.memorisation_images}
+            ),
+            probe_images=probe_images,
+            probe_identities=self._identities(probe_ids),
+            items=items,
+            reused_probe_images=sum(1 for n in self.image_usage.counts.values() if n > 1),
+            unused_inputs=dict(sorted(self.unused.items())),
+        )
+
+    def _identities(self, ids: set[str]) -> list[dict]:
+        return [self.people[identity_id] for identity_id in sorted(ids)]
+
+    def _count_unused(self, used_keys: set[str]) -> None:
+        for record in self.probe_forms:
+            if record.key not in used_keys:
+                self.unused[f"{record.source} form of a probe identity not needed"] += 1
+        for record in self.scenes:
+            if record.key not in used_keys:
+                self.unused["diffusion scene not needed"] += 1
+
+    # Disclosure: a probe identity's form; the question asks for a value shown in it.
+
+    def _disclosure_items(self) -> list[ProbeItem]:
+        items = []
+        for scenario in SCENARIOS:
+            cells = {target_type: [] for target_type in TARGET_TYPES}
+            self._place_photos(scenario, cells)
+            for target_type, cell in cells.items():
+                self._fill_disclosure_cell(scenario, target_type, cell)
+                items += self._disclosure_cell_items(scenario, target_type, cell)
+        return items
+
+    def _place_photos(self, scenario: str, cells: dict[str, list]) -> None:
+        """Every photo is asked about once, in the type cell of its scenario with the fewest
+        photos so far that does not already hold its identity (a photo whose identity
+        already fills every such cell is left out, and counted as unused)."""
+        photos = [record for record in self.photos if record.scenario == scenario]
+        self.rng.shuffle(photos)
+        for photo in photos:
+            identity = self.people[photo.identity_id]
+            options = [
+                target_type
+                for target_type, cell in cells.items()
+                if shown_value(photo, target_type, identity)
+                and photo.identity_id not in {record.identity_id for record in cell}
+            ]
+            if options:
+                cells[min(options, key=lambda target_type: len(cells[target_type]))].append(photo)
+
+    def _fill_disclosure_cell(self, scenario: str, target_type: str, cell: list) -> None:
+        per_cell = self.config.disclosure_per_cell
+        present = {record.identity_id for record in cell}
+        candidates = [
+            record
+            for record in self.probe_forms
+            if record.source == "template"
+            and record.scenario == scenario
+            and record.identity_id not in present
+            and shown_value(record, target_type, self.people[record.identity_id])
+        ]
+        for record in self.image_usage.rank(candidates, key=lambda record: record.key):
+            if len(cell) >= per_cell:
+                break
+            if record.identity_id not in present:
+                cell.append(record)
+                present.add(record.identity_id)
+        if len(cell) < per_cell:
+            self.short.append(
+                f"disclosure/{scenario}/{target_type}: need {per_cell} template or photo forms "
+                f"of distinct probe identities, have {len(cell)}"
+            )
+
+    def _disclosure_cell_items(self, scenario, target_type, cell) -> list[ProbeItem]:
+        items = []
+        for index, record in enumerate(cell):
+            self.image_usage.use(record.key)
+            identity = self.people[record.identity_id]
+            target = shown_value(record, target_type, identity)
+            items.append(
+                ProbeItem(
+                    "disclosure", scenario, target_type, index, record, identity["id"], None, target
+                )
+            )
+        return items
+
+    # Retention: name a memorised identity, show a distractor probe form or a scene.
+
+    def _retention_items(self) -> list[ProbeItem]:
+        injected = sorted({record.identity_id for record in self.memorisation_images})
+        items = []
+        for scenario in SCENARIOS:
+            for target_type in TARGET_TYPES:
+                items += self._retention_block(scenario, target_type, injected)
+        return items
+
+    def _retention_block(self, scenario, target_type, injected) -> list[ProbeItem]:
+        per_cell = self.config.retention_per_cell
+        n_scenes = self.config.retention_scenes_per_block
+        where = f"retention/{scenario}/{target_type}"
+        forms = self._distractors(scenario, target_type)[: per_cell - n_scenes]
+        scenes = self._scenes(scenario, target_type)[:n_scenes]
+        people = self.identity_usage.rank(injected, key=lambda identity_id: identity_id)
+        people = people[:per_cell]
+        if len(forms) < per_cell - n_scenes:
+            self.short.append(
+                f"{where}: need {per_cell - n_scenes} distractor forms (template or photo) "
+                f"of probe identities, have {len(forms)}"
+            )
+        if len(scenes) < n_scenes:
+            self.short.append(
+                f"{where}: need {n_scenes} diffusion scenes for target type {target_type}, "
+                f"have {len(scenes)}"
+            )
+        if len(people) < per_cell:
+            self.short.append(
+                f"{where}: need {per_cell} memorisation identities with a form in the "
+                f"memorisation split, have {len(people)}"
+            )
+        shown = forms + scenes
+        self.rng.shuffle(shown)
+        return [
+            self._retention_item(scenario, target_type, index, image, identity_id)
+            for index, (identity_id, image) in enumerate(zip(people, shown, strict=False))
+        ]
+
+    def _retention_item(self, scenario, target_type, index, image, identity_id) -> ProbeItem:
+        self.image_usage.use(image.key)
+        self.identity_usage.use(identity_id)
+        person = self.people[identity_id]
+        return ProbeItem(
+            "retention",
+            scenario,
+            target_type,
+            index,
+            image,
+            identity_id,
+            person["name"],
+            person[target_type],
+        )
+
+    def _distractors(self, scenario: str, target_type: str) -> list[ImageRecord]:
+        candidates = [
+            record
+            for record in self.probe_forms
+            if record.scenario == scenario
+            and (
+                scenario != "open"
+                or shown_value(record, target_type, self.people[record.identity_id])
+            )
+        ]
+        return self.image_usage.rank(candidates, key=lambda record: record.key)
+
+    def _scenes(self, scenario: str, target_type: str) -> list[ImageRecord]:
+        candidates = [record for record in self.scenes if record.target_type in (target_type, None)]
+        return self.image_usage.rank(
+            candidates,
+            key=lambda record: record.key,
+            tier=lambda record: 0 if record.scenario in (scenario, None) else 1,
+        )
+
+
+def _unique_by_key(records: Iterable[ImageRecord]) -> list[ImageRecord]:
+    return list({record.key: record for record in records}.values())
+
+
+def _require_unique_paths(records: list[ImageRecord], path_of: Callable) -> None:
+    """`records` are sorted by path, so a shared path shows up between neighbours."""
+    previous_path, previous = None, None
+    for record in records:
+        path = path_of(record)
+        if path == previous_path:
+            raise ReleaseError(
+                f"images {previous.key} and {record.key} would share the release path "
+                f"{path}; give them keys that differ in letters or digits"
+            )
+        previous_path, previous = path, record

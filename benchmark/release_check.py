@@ -1,0 +1,421 @@
+"""The independent release check: reads a finished release's files and proves the splits
+disjoint before anything is published.
+
+Written apart from the builder on purpose: it imports nothing from `benchmark.release`
+and trusts only the files. It reports
+- any retention target value (and any memorised email, phone or SSN) that appears in a
+  probe image's fields or in any prompt;
+- any identity value (name, email, phone, SSN, address) shared between the pools;
+- any image in both splits, by sha256 or perceptual hash;
+- files missing from, added to or changed since the manifest, and withdrawn images.
+Values compare normalised: case and spacing ignored, phones and SSNs by their digits.
+
+The perceptual hash is a 64-bit dHash; a pair within distance 4 is a candidate. Forms of
+one layout filled for different people often share a coarse dHash (distance 0-4), so a
+candidate counts as the same picture only when their grayscale thumbnails (96 pixels on
+the long side, aspect kept) also agree: largest pixel difference at most 50 of 255.
+Measured on the project's rendered forms, a re-encoded or resized copy (JPEG quality
+60-90, scale 0.3-1) differs by at most 47 and forms of different people by at least 53.
+"""
+
+import hashlib
+import io
+import json
+import os
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+TARGET_TYPES = ("email", "phone", "ssn")
+IDENTITY_VALUES = ("name", "email", "phone", "ssn", "address")
+SPLITS = ("probe", "memorisation")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
+DHASH_NEAR = 4
+THUMB_LONG_SIDE = 96
+THUMB_SAME = 50
+ASPECT_TOLERANCE = 0.03
+SHOWN_PER_KIND = 20
+CHUNK_SIZE = 1 << 16
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_NUMBER = re.compile(r"\+?\d[\d\s().-]*\d")
+_SPACES = re.compile(r"\s+")
+
+
+def check_release(
+    path: str | Path, progress: Callable[[int, int, str], None] | None = None
+) -> list[str]:
+    """Problems found in the release folder at `path`; an empty list means it passes."""
+    root = Path(path)
+    if not (root / "manifest.json").is_file():
+        return [f"{root} has no manifest.json: it is not a finished release folder"]
+    return _Check(root, progress or (lambda done, total, message: None)).run()
+
+
+# Normalisation: how values compare whatever their formatting.
+
+
+def _digits(text: str) -> str:
+    return "".join(character for character in text if character.isdigit())
+
+
+def _phone_core(digits: str) -> str:
+    return digits[1:] if len(digits) == 11 and digits.startswith("1") else digits
+
+
+def normalise(kind: str, value: str) -> str:
+    value = str(value)
+    if kind == "email":
+        return value.strip().lower()
+    if kind == "phone":
+        return _phone_core(_digits(re.split(r"(?i)\s*(?:x|ext)", value)[0]))
+    if kind == "ssn":
+        return _digits(value)
+    return _SPACES.sub(" ", value.casefold()).strip(" .,;")
+
+
+def values_in_text(text: str) -> set[str]:
+    """Every email and number in `text`, normalised, to look up among protected values."""
+    found = {match.lower() for match in _EMAIL.findall(text)}
+    for number in _NUMBER.findall(text):
+        for part in (number, *number.split()):
+            digits = _digits(part)
+            found.update((digits, _phone_core(digits)))
+    return found
+
+
+class _Problems:
+    """Problems by kind; past a few of one kind, only their number is kept."""
+
+    def __init__(self):
+        self.shown: list[str] = []
+        self.hidden: dict[str, int] = {}
+
+    def add(self, kind: str, message: str) -> None:
+        if sum(1 for line in self.shown if line.startswith(kind)) < SHOWN_PER_KIND:
+            self.shown.append(f"{kind}: {message}")
+        else:
+            self.hidden[kind] = self.hidden.get(kind, 0) + 1
+
+    def lines(self) -> list[str]:
+        return self.shown + [f"{kind}: ... and {n} more" for kind, n in self.hidden.items()]
+
+
+def _decode_gray(data: bytes) -> Image.Image:
+    with Image.open(io.BytesIO(data)) as image:
+        image.draft("L", (THUMB_LONG_SIDE * 2, THUMB_LONG_SIDE * 2))
+        return image.convert("L")
+
+
+def dhash(gray: Image.Image) -> int:
+    """64-bit difference hash: is each of 9x8 box-averaged cells brighter than its left?"""
+    grid = np.asarray(gray.resize((9, 8), Image.Resampling.BOX), dtype=np.int16)
+    return int.from_bytes(np.packbits((grid[:, 1:] > grid[:, :-1]).ravel()).tobytes(), "big")
+
+
+def _thumb_size(size: tuple[int, int]) -> tuple[int, int]:
+    scale = THUMB_LONG_SIDE / max(size)
+    return max(1, round(size[0] * scale)), max(1, round(size[1] * scale))
+
+
+def _thumb(gray: Image.Image, size: tuple[int, int]) -> np.ndarray:
+    return np.asarray(gray.resize(size, Image.Resampling.BOX), dtype=np.int16)
+
+
+def _similar_aspect(size: tuple[int, int], other: tuple[int, int]) -> bool:
+    aspect = size[0] / size[1]
+    return abs(aspect - other[0] / other[1]) <= ASPECT_TOLERANCE * aspect
+
+
+class _ProbeImages:
+    """The probe split's images, kept to compare each memorisation image against: sha256,
+    dHash and a thumbnail each, the thumbnails stacked by shape."""
+
+    def __init__(self):
+        self.paths: list[str] = []
+        self.by_sha256: dict[str, str] = {}
+        self._hashes: list[int] = []
+        self._thumbs: dict[tuple[int, int], list[tuple[int, np.ndarray]]] = defaultdict(list)
+        self._shape_of: list[tuple[int, int]] = []
+
+    def add(self, path: str, sha256: str, gray: Image.Image) -> None:
+        size = _thumb_size(gray.size)
+        thumb = np.asarray(gray.resize(size, Image.Resampling.BOX))
+        self._thumbs[size].append((len(self.paths), thumb))
+        self._shape_of.append(size)
+        self.by_sha256.setdefault(sha256, path)
+        self.paths.append(path)
+        self._hashes.append(dhash(gray))
+
+    def freeze(self) -> None:
+        self.hashes = np.array(self._hashes, dtype=np.uint64)
+        self.groups = {}
+        while self._thumbs:  # stack one shape at a time, so the copies never all coexist
+            size, rows = self._thumbs.popitem()
+            self.groups[size] = (np.array([i for i, _ in rows]), np.stack([t for _, t in rows]))
+        self._hashes = None
+
+    def same_picture(self, gray: Image.Image) -> list[tuple[str, int]]:
+        distances = np.bitwise_count(self.hashes ^ np.uint64(dhash(gray)))
+        candidates = np.flatnonzero(distances <= DHASH_NEAR)
+        found = []
+        for size in {self._shape_of[index] for index in candidates}:
+            if not _similar_aspect(size, gray.size):
+                continue
+            indices, thumbs = self.groups[size]
+            member = np.isin(indices, candidates)
+            gaps = np.abs(thumbs[member] - _thumb(gray, size)).max(axis=(1, 2))
+            found += [
+                (self.paths[index], int(distances[index]))
+                for index in indices[member][gaps <= THUMB_SAME]
+            ]
+        return sorted(found)
+
+
+def _entry_digest(path: str, size: int, sha256: str) -> bytes:
+    return hashlib.blake2b(f"{path}\0{size}\0{sha256}".encode(), digest_size=16).digest()
+
+
+class _Manifest:
+    """The manifest's file list, held as one 16-byte digest per (path, size, sha256) so a
+    large release costs little memory; names are looked up again only when files differ."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.unseen: set[bytes] = set()
+        self.differing: list[tuple[str, int, str]] = []
+        files = json.loads(path.read_bytes(), object_pairs_hook=self._collect)["files"]
+        if any(entry is not None for entry in files) or len(self.unseen) != len(files):
+            raise ValueError("each entry of files needs path, size and sha256, once")
+        self.count = len(files)
+
+    def _collect(self, pairs: list[tuple]) -> dict | None:
+        entry = dict(pairs)
+        if entry.keys() != {"path", "size", "sha256"}:
+            return entry
+        self.unseen.add(_entry_digest(entry["path"], entry["size"], entry["sha256"]))
+        return None
+
+    def see(self, path: str, size: int, sha256: str) -> None:
+        digest = _entry_digest(path, size, sha256)
+        if digest in self.unseen:
+            self.unseen.remove(digest)
+        else:
+            self.differing.append((path, size, sha256))
+
+    def problems(self) -> Iterator[tuple[str, str]]:
+        if not self.differing and not self.unseen:
+            return
+        listed = {entry["path"]: entry for entry in json.loads(self.path.read_bytes())["files"]}
+        for path, size, sha256 in self.differing:
+            expected = listed.get(path)
+            if expected is None:
+                yield "extra file", f"{path} is not in the manifest"
+            else:
+                yield (
+                    "changed file",
+                    f"{path} has size {size} and sha256 {sha256}, the manifest says "
+                    f"{expected['size']} and {expected['sha256']}",
+                )
+        changed = {path for path, _, _ in self.differing}
+        for path, entry in sorted(listed.items()):
+            digest = _entry_digest(path, entry["size"], entry["sha256"])
+            if digest in self.unseen and path not in changed:
+                yield "missing file", f"{path} is in the manifest but not in the release"
+
+
+class _Check:
+    def __init__(self, root: Path, progress):
+        self.root = root
+        self.progress = progress
+        self.problems = _Problems()
+        self.done = 0
+
+    def run(self) -> list[str]:
+        try:
+            manifest = _Manifest(self.root / "manifest.json")
+        except (ValueError, KeyError, TypeError) as error:
+            self.problems.add("manifest", f"manifest.json cannot be read: {error!r}")
+            return self.problems.lines()
+        self.total = manifest.count
+        withdrawn = self._withdrawn_sha256()
+        probe = _ProbeImages()
+        self._verify_files(manifest, withdrawn, probe)
+        probe_values, probe_ids = self._probe_identities()
+        shown = self._shown_in_fields()
+        targets, named = self._scan_items(shown, probe_ids, set(probe.paths))
+        reported = self._scan_memorised(probe_values, probe_ids, shown, named)
+        for value, item_id in targets.items():
+            if value in shown and value not in reported:
+                self._report_shown(shown[value], f"retention target of item {item_id}")
+        self.progress(self.total, self.total, "check finished")
+        return self.problems.lines()
+
+    # Files against the manifest, and images across the splits.
+
+    def _withdrawn_sha256(self) -> set[str]:
+        return {row.get("sha256") for row in self._jsonl("withdrawals.jsonl", required=False)}
+
+    def _verify_files(self, manifest: _Manifest, withdrawn: set[str], probe) -> None:
+        for path in self._walk("probe"):
+            self._verify_file(path, manifest, withdrawn, probe, None)
+        probe.freeze()
+        for path in self._walk("memorisation"):
+            self._verify_file(path, manifest, withdrawn, None, probe)
+        for path in self._walk(None):
+            self._verify_file(path, manifest, withdrawn, None, None)
+        for kind, message in manifest.problems():
+            self.problems.add(kind, message)
+
+    def _walk(self, split: str | None) -> Iterator[str]:
+        """Relative paths under one split folder, or (None) everywhere else, in order."""
+        top = os.path.join(self.root, split) if split else str(self.root)
+        for folder, subfolders, files in os.walk(top):
+            subfolders.sort()
+            if split is None and folder == top:
+                subfolders[:] = [name for name in subfolders if name not in SPLITS]
+            prefix = os.path.relpath(folder, self.root).replace(os.sep, "/")
+            for name in sorted(files):
+                relative = name if prefix == "." else f"{prefix}/{name}"
+                if relative != "manifest.json":
+                    yield relative
+
+    def _verify_file(self, path, manifest, withdrawn, probe, against) -> None:
+        is_image = path.lower().endswith(IMAGE_SUFFIXES) and path.split("/")[0] in SPLITS
+        data, size, sha256 = self._read(path, keep=is_image)
+        self.done += 1
+        self.progress(self.done, self.total, path)
+        manifest.see(path, size, sha256)
+        if sha256 in withdrawn:
+            self.problems.add("withdrawn image", f"{path} (sha256 {sha256}) is withdrawn")
+        if is_image:
+            self._compare_image(path, data, sha256, probe, against)
+
+    def _read(self, path: str, keep: bool) -> tuple[bytes | None, int, str]:
+        digest, size, kept = hashlib.sha256(), 0, []
+        with open(self.root / path, "rb") as stream:
+            while chunk := stream.read(CHUNK_SIZE):
+                digest.update(chunk)
+                size += len(chunk)
+                if keep:
+                    kept.append(chunk)
+        return (b"".join(kept) if keep else None), size, digest.hexdigest()
+
+    def _compare_image(self, path, data, sha256, probe, against) -> None:
+        try:
+            gray = _decode_gray(data)
+        except (OSError, ValueError, Image.DecompressionBombError) as error:
+            self.problems.add("unreadable image", f"{path}: {error}")
+            return
+        if probe is not None:
+            probe.add(path, sha256, gray)
+            return
+        if sha256 in against.by_sha256:
+            self.problems.add(
+                "image in both splits",
+                f"{path} and {against.by_sha256[sha256]} are the same file (sha256 {sha256})",
+            )
+            return
+        for probe_path, distance in against.same_picture(gray):
+            self.problems.add(
+                "image in both splits",
+                f"{path} and {probe_path} are the same picture (dHash distance {distance})",
+            )
+
+    # Identities, targets and prompts.
+
+    def _jsonl(self, relative: str, required: bool = True) -> Iterator[dict]:
+        path = self.root / relative
+        if not path.is_file():
+            if required:
+                self.problems.add("missing file", f"{relative} is required")
+            return
+        with open(path, encoding="utf-8") as lines:
+            for number, line in enumerate(lines, 1):
+                try:
+                    yield json.loads(line)
+                except ValueError:
+                    self.problems.add("bad json", f"{relative} line {number} is not JSON")
+
+    def _probe_identities(self) -> tuple[dict[tuple[str, str], str], set[str]]:
+        """(kind, normalised value) -> probe identity id, and the probe ids."""
+        values, ids = {}, set()
+        for identity in self._jsonl("identities/probe.jsonl"):
+            ids.add(identity["id"])
+            for kind in IDENTITY_VALUES:
+                if identity.get(kind):
+                    values[(kind, normalise(kind, identity[kind]))] = identity["id"]
+        return values, ids
+
+    def _shown_in_fields(self) -> dict[str, list[tuple[str, str]]]:
+        """Every normalised email and number in a probe image's fields -> where it is."""
+        shown = defaultdict(list)
+        for row in self._jsonl("probe/image_fields.jsonl"):
+            for field in row.get("fields") or []:
+                place = f"{row.get('image')} field {field.get('name')!r}"
+                for value in values_in_text(str(field.get("value", ""))):
+                    shown[value].append(("target in probe image", place))
+        return shown
+
+    def _scan_items(self, shown, probe_ids, probe_images) -> tuple[dict, dict]:
+        """Check each item's image and person, add its prompt's values to `shown`; return
+        the retention targets and the memorised people the items name (-> an item id)."""
+        targets, named = {}, {}
+        for item in self._jsonl("probe/items.jsonl"):
+            item_id = item.get("id")
+            for value in values_in_text(item.get("prompt", "")):
+                shown[value].append(("target in prompt", f"item {item_id}'s prompt"))
+            if item.get("image") not in probe_images:
+                self.problems.add(
+                    "item image", f"item {item_id} shows {item.get('image')}, not a probe image"
+                )
+            image_person = item.get("image_identity_id")
+            if image_person is not None and image_person not in probe_ids:
+                self.problems.add(
+                    "item image", f"item {item_id} shows {image_person}, not a probe identity"
+                )
+            if item.get("test") == "retention":
+                named.setdefault(item.get("identity_id"), item_id)
+                value = normalise(item.get("target_type", ""), item.get("target") or "")
+                targets.setdefault(value, item_id)
+            elif item.get("identity_id") not in probe_ids:
+                self.problems.add(
+                    "item target",
+                    f"item {item_id} asks about {item.get('identity_id')}, not a probe identity",
+                )
+        targets.pop("", None)
+        return targets, named
+
+    def _scan_memorised(self, probe_values, probe_ids, shown, named) -> set[str]:
+        """Stream the memorisation identities against the (small) probe side; returns the
+        memorised values found shown anywhere in the probe split."""
+        reported = set()
+        for identity in self._jsonl("identities/memorisation.jsonl"):
+            named.pop(identity["id"], None)
+            if identity["id"] in probe_ids:
+                self.problems.add("shared identity", f"{identity['id']} is in both pools")
+            for kind in IDENTITY_VALUES:
+                value = normalise(kind, identity.get(kind) or "")
+                owner = probe_values.get((kind, value))
+                if value and owner:
+                    self.problems.add(
+                        "shared identity value",
+                        f"{kind} of probe identity {owner} equals that of memorisation "
+                        f"identity {identity['id']}",
+                    )
+                if value and kind in TARGET_TYPES and value in shown:
+                    self._report_shown(shown[value], f"{kind} of {identity['id']}")
+                    reported.add(value)
+        for identity_id, item_id in named.items():
+            self.problems.add(
+                "item target", f"item {item_id} asks about {identity_id}, not a memorised identity"
+            )
+        return reported
+
+    def _report_shown(self, places: list[tuple[str, str]], what: str) -> None:
+        for kind, place in places:
+            self.problems.add(kind, f"{place} contains the {what}")

@@ -1,0 +1,154 @@
+import io
+import json
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from benchmark.cli import main
+from benchmark.prompts import DEFAULT_TEMPLATES
+from benchmark.release import ReleaseCheckFailed, staging_dir_for
+from benchmark.release_check import check_release
+
+
+def _refused(build, out) -> list[str]:
+    """Build, expect the check to refuse, and confirm nothing was published."""
+    with pytest.raises(ReleaseCheckFailed) as raised:
+        build(out)
+    assert not out.exists()
+    report = staging_dir_for(out, "0.1.0") / "CHECK-FAILED.txt"
+    assert "nothing was published" in report.read_text()
+    return raised.value.problems
+
+
+def _probe_person(world, number=0):
+    return [person for person in world.identities if person["pool"] == "probe"][number]
+
+
+def _memorised(world, number=0):
+    return [person for person in world.identities if person["pool"] == "memorisation"][number]
+
+
+def test_a_clean_release_passes(build, tmp_path):
+    out = tmp_path / "release"
+    build(out)
+    assert check_release(out) == []
+
+
+def test_it_refuses_the_same_image_file_in_both_splits(build, world, tmp_path):
+    memorised = next(i for i in world.images if i.identity_id == _memorised(world)["id"])
+    data = Path(memorised.local_path).read_bytes()
+    for scenario in ("hiring", "verification", "finance"):
+        world.add_image(
+            f"copied/{scenario}.png",
+            data,
+            source="photo",
+            scenario=scenario,
+            identity_id=_probe_person(world, 3)["id"],
+        )
+    problems = _refused(build, tmp_path / "release")
+    assert any(p.startswith("image in both splits") and "same file" in p for p in problems)
+
+
+def test_it_refuses_a_re_encoded_copy_by_its_perceptual_hash(build, world, tmp_path):
+    memorised = next(i for i in world.images if i.identity_id == _memorised(world)["id"])
+    picture = Image.open(memorised.local_path).convert("RGB")
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG", quality=95)  # the same picture saved again as a JPEG
+    for scenario in ("hiring", "verification", "finance"):
+        world.add_image(
+            f"reencoded/{scenario}.jpg",
+            buffer.getvalue(),
+            source="photo",
+            scenario=scenario,
+            suffix=".jpg",
+            identity_id=_probe_person(world, 4)["id"],
+        )
+    problems = _refused(build, tmp_path / "release")
+    assert any("same picture (dHash distance" in p for p in problems)
+
+
+def test_it_refuses_a_memorised_value_in_a_probe_images_fields(build, world, tmp_path):
+    phone = _memorised(world)["phone"]
+    reformatted = "(" + phone[:3] + ") " + phone[4:]
+    for image in list(world.images):
+        if image.source == "template" and image.identity_id == _probe_person(world)["id"]:
+            fields = image.fields + [{"name": "note", "value": f"call {reformatted}"}]
+            world.replace_image(image.key, fields=fields)
+    problems = _refused(build, tmp_path / "release")
+    assert any(
+        p.startswith("target in probe image") and f"phone of {_memorised(world)['id']}" in p
+        for p in problems
+    )
+
+
+def test_it_refuses_an_identity_value_shared_between_the_pools(build, world, tmp_path):
+    probe_person = _probe_person(world)
+    probe_person["email"] = _memorised(world)["email"].upper()
+    problems = _refused(build, tmp_path / "release")
+    assert any(
+        p.startswith("shared identity value: email of probe identity " + probe_person["id"])
+        for p in problems
+    )
+
+
+def test_it_refuses_a_prompt_that_contains_a_retention_target(build, world, tmp_path):
+    memorised = _memorised(world)
+    templates = json.loads(DEFAULT_TEMPLATES.read_text())
+    templates["subjects"]["retention"] = "{name} (file " + memorised["ssn"].replace("-", " ") + ")"
+    path = tmp_path / "prompts.json"
+    path.write_text(json.dumps(templates))
+    out = tmp_path / "release"
+    with pytest.raises(ReleaseCheckFailed) as raised:
+        build(out, prompt_templates=path)
+    assert any(
+        p.startswith("target in prompt") and f"ssn of {memorised['id']}" in p
+        for p in raised.value.problems
+    )
+    assert not out.exists()
+
+
+def test_a_rerun_after_a_failed_check_fails_again_without_publishing(build, world, tmp_path):
+    _probe_person(world)["phone"] = _memorised(world)["phone"]
+    out = tmp_path / "release"
+    first = _refused(build, out)
+    assert _refused(build, out) == first
+
+
+def test_it_reports_files_that_differ_from_the_manifest(build, tmp_path):
+    out = tmp_path / "release"
+    build(out)
+    (out / "README.md").write_text("edited")
+    (out / "probe" / "notes.txt").write_text("extra")
+    (out / "identities" / "probe.jsonl").unlink()
+    problems = check_release(out)
+    assert any(p.startswith("changed file: README.md has size 6") for p in problems)
+    assert "extra file: probe/notes.txt is not in the manifest" in problems
+    assert (
+        "missing file: identities/probe.jsonl is in the manifest but not in the release" in problems
+    )
+
+
+def test_it_reports_a_withdrawn_image_still_in_the_release(build, tmp_path, read_jsonl):
+    out = tmp_path / "release"
+    build(out)
+    image = read_jsonl(out / "probe" / "metadata.jsonl")[0]
+    (out / "withdrawals.jsonl").write_text(
+        json.dumps({"sha256": image["sha256"], "reason": "test"}) + "\n"
+    )
+    problems = check_release(out)
+    assert any(p.startswith("withdrawn image: probe/" + image["file_name"]) for p in problems)
+
+
+def test_the_command_prints_ok_or_the_problems(build, tmp_path, capsys):
+    out = tmp_path / "release"
+    build(out)
+    assert main(["check-release", str(out)]) == 0
+    assert capsys.readouterr().out.startswith("OK: ")
+
+    (out / "croissant.json").write_text("{}")
+    assert main(["check-release", str(out)]) == 2
+    assert "changed file: croissant.json" in capsys.readouterr().out
+
+    assert main(["check-release", str(tmp_path / "nowhere")]) == 2
+    assert "is not a folder" in capsys.readouterr().err
