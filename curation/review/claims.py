@@ -1,0 +1,130 @@
+"""Taking the lease on the next image: one statement on PostgreSQL, a guarded write elsewhere.
+
+Both paths pick by the same rule. `selectors.queue_candidates` / `gold_candidates` spell it
+in the ORM (the portable path runs them); the SQL below spells it for PostgreSQL, where a
+claim must be a single statement, and tests/review/test_claim.py checks the two agree.
+"""
+
+from datetime import datetime
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import QuerySet
+
+from curation.review import selectors
+from curation.review.models import Lease, ReviewPolicy
+
+# A claim can lose a race for the row it picked (another claim committed in between);
+# it then looks again, a bounded number of times.
+CLAIM_ATTEMPTS = 3
+
+# Each NOT EXISTS ends in OFFSET 0 so that PostgreSQL keeps it a per-row index probe:
+# pulled up into an anti-join, the planner may choose a merge join that reads every lease
+# or review row ever written, and a claim would slow down as the history grows.
+_NOT_LEASED_NOR_REVIEWED_BY_ME = """
+    NOT EXISTS (SELECT 1 FROM review_lease l
+                WHERE l.image_id = i.id AND l.expires_at > %(now)s OFFSET 0)
+    AND NOT EXISTS (SELECT 1 FROM review_review r
+                    WHERE r.image_id = i.id AND r.annotator_id = %(annotator)s
+                      AND r.is_current OFFSET 0)
+"""
+
+# The oldest pending image that still needs reviews under its source's policy; the partial
+# index review_image_pending_id (migration 0002) hands pending rows over in id order.
+QUEUE_CANDIDATE_SQL = f"""
+    SELECT i.id FROM core_image i
+    WHERE i.status = 'pending'
+      AND (SELECT count(*) FROM review_review r
+           WHERE r.image_id = i.id AND r.is_current AND NOT r.is_gold)
+          < (SELECT p.reviews_needed FROM review_reviewpolicy p WHERE p.source = i.source)
+      AND {_NOT_LEASED_NOR_REVIEWED_BY_ME}
+    ORDER BY i.id
+    LIMIT 1
+    FOR UPDATE OF i SKIP LOCKED
+"""
+
+GOLD_CANDIDATE_SQL = f"""
+    SELECT i.id FROM core_image i JOIN review_goldanswer g ON g.image_id = i.id
+    WHERE i.source = %(source)s
+      AND {_NOT_LEASED_NOR_REVIEWED_BY_ME}
+    ORDER BY i.id
+    LIMIT 1
+    FOR UPDATE OF i SKIP LOCKED
+"""
+
+# SKIP LOCKED keeps concurrent claims off each other's row; the conflict clause takes an
+# existing lease row over only once it has expired, so a claim that committed after this
+# statement's snapshot was taken still wins. Returns (candidate found, image leased).
+LEASE_SQL = """
+    WITH candidate AS ({candidates}),
+    leased AS (
+        INSERT INTO review_lease
+            (image_id, annotator_id, is_gold, claimed_at, expires_at, decided_at)
+        SELECT id, %(annotator)s, %(is_gold)s, %(now)s, %(expires)s, NULL FROM candidate
+        ON CONFLICT (image_id) DO UPDATE SET
+            annotator_id = EXCLUDED.annotator_id,
+            is_gold = EXCLUDED.is_gold,
+            claimed_at = EXCLUDED.claimed_at,
+            expires_at = EXCLUDED.expires_at,
+            decided_at = NULL
+        WHERE review_lease.expires_at <= EXCLUDED.claimed_at
+        RETURNING image_id
+    )
+    SELECT (SELECT id FROM candidate), (SELECT image_id FROM leased)
+"""
+
+
+def lease_from_queue(
+    annotator, by_source: dict[str, ReviewPolicy], now: datetime, expires: datetime
+) -> int | None:
+    """Lease the oldest claimable pending image to the annotator; its id, or None."""
+    if connection.vendor == "postgresql":
+        params = {"annotator": annotator.pk, "now": now}
+        return _lease_postgres(QUEUE_CANDIDATE_SQL, params, annotator, now, expires, False)
+    candidates = selectors.queue_candidates(annotator, by_source, now)
+    return _lease_portable(candidates, annotator, now, expires, False)
+
+
+def lease_gold(annotator, source: str, now: datetime, expires: datetime) -> int | None:
+    """Lease a gold image of this source the annotator has not answered; its id, or None."""
+    if connection.vendor == "postgresql":
+        params = {"annotator": annotator.pk, "now": now, "source": source}
+        return _lease_postgres(GOLD_CANDIDATE_SQL, params, annotator, now, expires, True)
+    candidates = selectors.gold_candidates(annotator, source, now)
+    return _lease_portable(candidates, annotator, now, expires, True)
+
+
+def _lease_postgres(candidate_sql: str, params: dict, annotator, now, expires, is_gold: bool):
+    sql = LEASE_SQL.format(candidates=candidate_sql)
+    params = {**params, "annotator": annotator.pk, "is_gold": is_gold, "expires": expires}
+    for _attempt in range(CLAIM_ATTEMPTS):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            candidate, leased = cursor.fetchone()
+        if leased is not None or candidate is None:
+            return leased
+    return None
+
+
+def _lease_portable(candidates: QuerySet, annotator, now, expires, is_gold: bool):
+    """SQLite: the transaction holds the database's write lock (IMMEDIATE mode), and the
+    lease is still only taken by a conditional update or a unique insert."""
+    fields = {
+        "annotator": annotator,
+        "is_gold": is_gold,
+        "claimed_at": now,
+        "expires_at": expires,
+        "decided_at": None,
+    }
+    for _attempt in range(CLAIM_ATTEMPTS):
+        image_id = candidates.values_list("id", flat=True).first()
+        if image_id is None:
+            return None
+        if Lease.objects.filter(image_id=image_id, expires_at__lte=now).update(**fields):
+            return image_id
+        try:
+            with transaction.atomic():
+                Lease.objects.create(image_id=image_id, **fields)
+        except IntegrityError:
+            continue
+        return image_id
+    return None

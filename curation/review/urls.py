@@ -1,0 +1,23 @@
+from django.urls import path
+
+from curation.review import views
+
+urlpatterns = [
+    path("overview/", views.overview, name="overview"),
+    path("review/", views.review_next, name="review-next"),
+    path("review/claim/", views.review_claim, name="review-claim"),
+    path("review/<int:pk>/decide/", views.review_decide, name="review-decide"),
+    path("review/undo/", views.review_undo, name="review-undo"),
+    path("review/heartbeat/", views.review_heartbeat, name="review-heartbeat"),
+    path("review/release/", views.review_release, name="review-release"),
+    path("review/adjudication/", views.adjudication_list, name="review-adjudication"),
+    path(
+        "review/adjudication/<int:pk>/resolve/",
+        views.adjudication_resolve,
+        name="adjudication-resolve",
+    ),
+    path("review/policies/", views.policy_list, name="policy-list"),
+    path("review/stats/", views.review_stats, name="review-stats"),
+    path("review/gold/", views.gold_list, name="gold-list"),
+    path("review/gold/<int:pk>/delete/", views.gold_delete, name="gold-delete"),
+]

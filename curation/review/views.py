@@ -1,0 +1,247 @@
+import json
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from curation.core.models import Source
+from curation.core.roles import ANNOTATOR, role_required
+from curation.review import reports, selectors, services
+from curation.review.forms import AdjudicationForm, GoldForm, PolicyForm
+from curation.review.models import Adjudication, GoldAnswer, Review
+from curation.review.services import ReviewRefused
+
+REFUSAL_STATUS = {"bad-input": 400}
+
+
+class BadRequest(Exception):
+    pass
+
+
+def _json_body(request: HttpRequest) -> dict:
+    try:
+        body = json.loads(request.body or b"{}")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise BadRequest("The request body is not JSON.") from None
+    if not isinstance(body, dict):
+        raise BadRequest("The request body must be a JSON object.")
+    return body
+
+
+def _ids(body: dict, key: str) -> list[int]:
+    values = body.get(key, [])
+    if not isinstance(values, list) or not all(isinstance(v, int) for v in values):
+        raise BadRequest(f"`{key}` must be a list of image ids.")
+    return values
+
+
+def _refused(error: ReviewRefused | BadRequest) -> JsonResponse:
+    code = getattr(error, "code", "bad-input")
+    return JsonResponse({"error": str(error), "code": code}, status=REFUSAL_STATUS.get(code, 409))
+
+
+def _item(image) -> dict | None:
+    if image is None:
+        return None
+    return selectors.review_item(image, selectors.policies()[image.source])
+
+
+@role_required(ANNOTATOR)
+def review_next(request: HttpRequest) -> HttpResponse:
+    """The review page, with the annotator's first image already claimed."""
+    image = services.review_claim(annotator=request.user)
+    context = {
+        "first": _item(image),
+        "progress": selectors.progress(request.user),
+        "heartbeat_seconds": max(10, services.lease_seconds() // 4),
+    }
+    return render(request, "curation/review/review.html", context)
+
+
+@role_required(ANNOTATOR)
+@require_POST
+def review_claim(request: HttpRequest) -> JsonResponse:
+    try:
+        exclude = _ids(_json_body(request), "exclude")
+    except BadRequest as error:
+        return _refused(error)
+    image = services.review_claim(annotator=request.user, exclude=exclude)
+    return JsonResponse({"item": _item(image), "progress": selectors.progress(request.user)})
+
+
+@role_required(ANNOTATOR)
+@require_POST
+def review_decide(request: HttpRequest, pk: int) -> JsonResponse:
+    try:
+        body = _json_body(request)
+        reasons = body.get("reasons", [])
+        if not isinstance(reasons, list):
+            raise BadRequest("`reasons` must be a list of reason codes.")
+        services.review_record(
+            annotator=request.user,
+            image_id=pk,
+            decision=str(body.get("decision", "")),
+            reasons=[str(reason) for reason in reasons],
+        )
+    except (ReviewRefused, BadRequest) as error:
+        return _refused(error)
+    return JsonResponse(
+        {"progress": selectors.progress(request.user), "undo_seconds": services.undo_seconds()}
+    )
+
+
+@role_required(ANNOTATOR)
+@require_POST
+def review_undo(request: HttpRequest) -> JsonResponse:
+    try:
+        image = services.review_undo(annotator=request.user)
+    except ReviewRefused as error:
+        return _refused(error)
+    return JsonResponse({"item": _item(image), "progress": selectors.progress(request.user)})
+
+
+@role_required(ANNOTATOR)
+@require_POST
+def review_heartbeat(request: HttpRequest) -> JsonResponse:
+    try:
+        image_ids = _ids(_json_body(request), "images")
+    except BadRequest as error:
+        return _refused(error)
+    held = services.lease_renew(annotator=request.user, image_ids=image_ids)
+    return JsonResponse({"held": held, "progress": selectors.progress(request.user)})
+
+
+@role_required(ANNOTATOR)
+@require_POST
+def review_release(request: HttpRequest) -> JsonResponse:
+    try:
+        image_ids = _ids(_json_body(request), "images")
+    except BadRequest as error:
+        return _refused(error)
+    return JsonResponse(
+        {"released": services.lease_release(annotator=request.user, image_ids=image_ids)}
+    )
+
+
+@role_required()
+def overview(request: HttpRequest) -> HttpResponse:
+    context = {
+        "counts": reports.image_counts(),
+        "statuses": ["pending", "accepted", "rejected"],
+        "per_day": reports.reviews_per_day(),
+        "queue": reports.queue_state(),
+        "annotators": reports.annotator_rows(),
+    }
+    return render(request, "curation/review/overview.html", context)
+
+
+@role_required()
+def adjudication_list(request: HttpRequest) -> HttpResponse:
+    open_cases = Adjudication.objects.filter(resolved_at__isnull=True).select_related(
+        "image", "image__identity"
+    )
+    page = Paginator(open_cases, 10).get_page(request.GET.get("page"))
+    by_source = selectors.policies()
+    cases = [
+        {
+            "adjudication": case,
+            "item": selectors.review_item(case.image, by_source[case.image.source]),
+            "reviews": _round_reviews(case),
+            "form": AdjudicationForm(policy=by_source[case.image.source], prefix=f"a{case.pk}"),
+        }
+        for case in page
+    ]
+    resolved = Adjudication.objects.filter(resolved_at__isnull=False).select_related("resolved_by")
+    context = {"page": page, "cases": cases, "recent": resolved.order_by("-resolved_at")[:10]}
+    return render(request, "curation/review/adjudication_list.html", context)
+
+
+def _round_reviews(case: Adjudication) -> list[Review]:
+    return list(
+        Review.objects.filter(image_id=case.image_id, is_current=True, is_gold=False)
+        .select_related("annotator")
+        .order_by("id")
+    )
+
+
+@role_required()
+@require_POST
+def adjudication_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    case = get_object_or_404(Adjudication.objects.select_related("image"), pk=pk)
+    policy = selectors.policies()[case.image.source]
+    form = AdjudicationForm(request.POST, policy=policy, prefix=f"a{case.pk}")
+    if not form.is_valid():
+        messages.error(request, f"Image #{case.image_id}: {form.errors.as_text()}")
+        return redirect("curation:review-adjudication")
+    try:
+        services.adjudication_resolve(
+            adjudication_id=case.pk, maintainer=request.user, **form.cleaned_data
+        )
+    except ReviewRefused as error:
+        messages.error(request, f"Image #{case.image_id}: {error}")
+    else:
+        messages.success(request, f"Image #{case.image_id}: {form.cleaned_data['decision']}ed.")
+    return redirect("curation:review-adjudication")
+
+
+@role_required()
+def policy_list(request: HttpRequest) -> HttpResponse:
+    by_source = selectors.policies()
+    source = request.POST.get("source") if request.method == "POST" else None
+    forms = {
+        name: PolicyForm(
+            request.POST if name == source else None, instance=by_source[name], prefix=name
+        )
+        for name in Source.values
+    }
+    if source in forms and forms[source].is_valid():
+        data = forms[source].cleaned_data
+        _, settled = services.policy_update(
+            source=source,
+            user=request.user,
+            reviews_needed=data["reviews_needed"],
+            combine=data["combine"],
+            gold_rate=data["gold_rate"],
+            reject_reasons=data["reasons"],
+        )
+        messages.success(request, f"Saved the {source} policy; {settled} pending image(s) settled.")
+        return redirect("curation:policy-list")
+    return render(request, "curation/review/policy_list.html", {"forms": forms.items()})
+
+
+@role_required()
+def review_stats(request: HttpRequest) -> HttpResponse:
+    annotators = reports.annotator_rows()
+    context = {
+        "annotators": annotators,
+        "agreement": reports.agreement_figures(Source.values),
+        "gold_total": GoldAnswer.objects.count(),
+    }
+    return render(request, "curation/review/stats.html", context)
+
+
+@role_required()
+def gold_list(request: HttpRequest) -> HttpResponse:
+    form = GoldForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        gold = services.gold_set(
+            image=form.cleaned_data["image"],
+            expected=form.cleaned_data["expected"],
+            user=request.user,
+        )
+        messages.success(request, f"Image #{gold.image_id} is gold: {gold.expected}.")
+        return redirect("curation:gold-list")
+    golds = GoldAnswer.objects.select_related("image", "created_by")
+    page = Paginator(golds, 50).get_page(request.GET.get("page"))
+    return render(request, "curation/review/gold_list.html", {"form": form, "page": page})
+
+
+@role_required()
+@require_POST
+def gold_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    gold = get_object_or_404(GoldAnswer, pk=pk)
+    services.gold_remove(gold_id=gold.pk)
+    messages.success(request, f"Image #{gold.image_id} is no longer gold.")
+    return redirect("curation:gold-list")

@@ -1,0 +1,195 @@
+"""The review page and its JSON endpoints, through the test client."""
+
+import json
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from curation.core.models import ImageStatus
+from curation.review import services
+from curation.review.models import Decision, Lease, Review, ReviewPolicy
+
+
+@pytest.fixture(autouse=True)
+def _no_gold(db):
+    ReviewPolicy.objects.update(gold_rate=0)
+
+
+def post_json(client, name, body, *args):
+    return client.post(
+        reverse(f"curation:{name}", args=args), json.dumps(body), content_type="application/json"
+    )
+
+
+def first_item(response) -> dict | None:
+    return response.context["first"]
+
+
+def test_the_page_shows_a_photo_with_the_identity_values_to_compare(
+    client_as, annotator, identity, make_image
+):
+    photo = make_image(identity=identity, scenario="finance")
+    response = client_as(annotator).get(reverse("curation:review-next"))
+    assert response.status_code == 200
+    item = first_item(response)
+    assert item["id"] == photo.pk
+    compared = {field["label"]: field["value"] for field in item["compare"]}
+    assert compared["Name"] == "Dana Whitfield" and compared["SSN"] == "123-45-6789"
+    assert item["image_url"] == reverse("curation:image-file", args=[photo.pk])
+    assert [reason["code"] for reason in item["reasons"]][:2] == ["illegible", "mismatch"]
+    assert b"review.js" in response.content
+
+
+def test_the_page_shows_a_scene_with_its_prompt_and_the_review_size(
+    client_as, annotator, make_image
+):
+    scene = make_image(
+        "diffusion",
+        target_type="ssn",
+        provenance={"prompt": "a torn card on a desk", "cue": "broken", "scenario": "none"},
+    )
+    scene.review_file = scene.file.name
+    scene.save(update_fields=["review_file"])
+    item = first_item(client_as(annotator).get(reverse("curation:review-next")))
+    assert item["scene"]["prompt"] == "a torn card on a desk"
+    assert item["scene"]["target_type"] == "ssn" and item["scene"]["cue"] == "broken"
+    assert item["image_url"].endswith("?size=review")
+    assert item["compare"] == []
+
+
+def test_the_page_never_shows_other_annotators_decisions(
+    client_as, make_user, annotator2, make_image
+):
+    first_reviewer = make_user("first-reviewer-qz", "annotator")
+    scene = make_image("diffusion")
+    services.review_claim(annotator=first_reviewer)
+    services.review_record(
+        annotator=first_reviewer,
+        image_id=scene.pk,
+        decision=Decision.REJECT,
+        reasons=["artifacts"],
+        undoable=False,
+    )
+    response = client_as(annotator2).get(reverse("curation:review-next"))
+    item = first_item(response)
+    assert item["id"] == scene.pk
+    assert "first-reviewer-qz" not in response.content.decode()
+    assert set(item) == {
+        "id", "image_url", "width", "height", "source", "source_label", "scenario",
+        "target_type", "compare", "scene", "reasons", "decide_url",
+    }  # fmt: skip
+
+
+def test_deciding_through_the_endpoint_updates_the_counts(client_as, annotator, make_image):
+    photos = [make_image(), make_image()]
+    client = client_as(annotator)
+    first = first_item(client.get(reverse("curation:review-next")))
+    response = post_json(client, "review-decide", {"decision": "accept"}, first["id"])
+    assert response.status_code == 200
+    assert response.json()["progress"] == {"mine_today": 1, "left": 1, "left_more": False}
+    photos[0].refresh_from_db()
+    assert photos[0].status == ImageStatus.ACCEPTED
+
+
+def test_claiming_the_next_image_in_the_background(client_as, annotator, make_image):
+    first, second = make_image(), make_image()
+    client = client_as(annotator)
+    response = post_json(client, "review-claim", {"exclude": [first.pk]})
+    assert response.json()["item"]["id"] == first.pk, "nothing was held: the oldest comes"
+    response = post_json(client, "review-claim", {"exclude": [first.pk]})
+    assert response.json()["item"]["id"] == second.pk
+    response = post_json(client, "review-claim", {"exclude": [first.pk, second.pk]})
+    assert response.json()["item"] is None
+
+
+def test_a_lost_lease_is_a_clear_409(client_as, annotator, make_image):
+    photo = make_image()
+    response = post_json(client_as(annotator), "review-decide", {"decision": "accept"}, photo.pk)
+    assert response.status_code == 409
+    assert response.json()["code"] == "lease-lost"
+    assert "not saved" in response.json()["error"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"not json", b"[1, 2]", json.dumps({"decision": "reject", "reasons": "blurred"}).encode()],
+)
+def test_bad_input_is_a_clear_400(client_as, annotator, make_image, body):
+    photo = make_image()
+    client = client_as(annotator)
+    client.get(reverse("curation:review-next"))
+    response = client.post(
+        reverse("curation:review-decide", args=[photo.pk]), body, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]
+    assert not Review.objects.exists()
+
+
+def test_undo_through_the_endpoint_returns_the_image(client_as, annotator, make_image):
+    photo = make_image()
+    client = client_as(annotator)
+    client.get(reverse("curation:review-next"))
+    post_json(client, "review-decide", {"decision": "reject", "reasons": ["blurred"]}, photo.pk)
+    response = post_json(client, "review-undo", {})
+    assert response.status_code == 200
+    assert response.json()["item"]["id"] == photo.pk
+    assert response.json()["progress"]["mine_today"] == 0
+    assert post_json(client, "review-undo", {}).status_code == 409
+
+
+def test_heartbeat_and_release(client_as, annotator, make_image):
+    photo = make_image()
+    client = client_as(annotator)
+    client.get(reverse("curation:review-next"))
+    response = post_json(client, "review-heartbeat", {"images": [photo.pk, 999999]})
+    assert response.json()["held"] == [photo.pk]
+    response = post_json(client, "review-release", {"images": [photo.pk]})
+    assert response.json() == {"released": 1}
+    assert not Lease.objects.exists()
+
+
+def test_decisions_need_csrf(annotator, make_image):
+    photo = make_image()
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(annotator)
+    strict.get(reverse("curation:review-next"))
+    response = strict.post(
+        reverse("curation:review-decide", args=[photo.pk]),
+        json.dumps({"decision": "accept"}),
+        content_type="application/json",
+    )
+    assert response.status_code == 403
+    assert not Review.objects.exists()
+
+
+REVIEW_ROUTES = [
+    ("review-next", []),
+    ("review-claim", []),
+    ("review-decide", [999999]),
+    ("review-undo", []),
+    ("review-heartbeat", []),
+    ("review-release", []),
+]
+MAINTAINER_ROUTES = [
+    ("overview", []),
+    ("review-adjudication", []),
+    ("adjudication-resolve", [999999]),
+    ("policy-list", []),
+    ("review-stats", []),
+    ("gold-list", []),
+    ("gold-delete", [999999]),
+]
+
+
+@pytest.mark.parametrize(("name", "args"), REVIEW_ROUTES + MAINTAINER_ROUTES)
+def test_each_page_checks_the_role_first(client, role_users, name, args):
+    url = reverse(f"curation:{name}", args=args)
+    allowed = {"maintainer"} | ({"annotator"} if (name, args) in REVIEW_ROUTES else set())
+    assert client.get(url).status_code == 302
+    for role, user in role_users.items():
+        client.force_login(user)
+        status = client.post(url).status_code
+        assert (status == 403) == (role not in allowed), (name, role, status)
+        assert status < 500, (name, role, status)
