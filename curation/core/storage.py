@@ -2,14 +2,28 @@
 
 Everything else calls these functions and never boto3 or django-storages directly.
 Objects are private: people see them through `image_url`, a presigned GET with a
-short lifetime on S3, or a role-checked view on local disk.
+short lifetime on S3, or a role-checked view on local disk. Browsers upload
+straight to S3 with a presigned POST whose policy pins the key, the size range and
+the content type; `ensure_bucket` (the `setup_storage` command) creates the bucket,
+blocks public access and allows those POSTs from the site's origin (CORS).
 """
 
+import contextlib
 import hashlib
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+
+# S3 error codes that mean "try again later", whatever the HTTP status says.
+_RETRYABLE_CODES = frozenset(
+    {"SlowDown", "RequestTimeout", "ServiceUnavailable", "InternalError", "Throttling"}
+)
+_MISSING_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
+
+
+class StorageUnavailable(Exception):
+    """Storage could not be reached or answered with a server error: retry later."""
 
 
 def uses_s3() -> bool:
@@ -53,3 +67,221 @@ def presigned_get_url(name: str) -> str:
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether `error` means storage is unreachable or overloaded (worth a retry later),
+    as opposed to a request it refused (missing object, no permission)."""
+    from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
+
+    if isinstance(error, StorageUnavailable | ConnectionError | HTTPClientError):
+        return True
+    if isinstance(error, ClientError):
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+        return status >= 500 or _error_code(error) in _RETRYABLE_CODES
+    return isinstance(error, OSError) and not isinstance(error, FileNotFoundError)
+
+
+def _error_code(error) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def _is_missing(error: BaseException) -> bool:
+    from botocore.exceptions import ClientError
+
+    if isinstance(error, FileNotFoundError):
+        return True
+    return isinstance(error, ClientError) and _error_code(error) in _MISSING_CODES
+
+
+@contextlib.contextmanager
+def _outages_raised_as_unavailable():
+    """Re-raise storage outages as StorageUnavailable so callers need not know boto3."""
+    try:
+        yield
+    except StorageUnavailable:
+        raise
+    except Exception as error:
+        if is_unavailable(error):
+            raise StorageUnavailable(f"Storage is unreachable: {error}") from error
+        raise
+
+
+def object_size(name: str) -> int | None:
+    """The stored object's real size in bytes (a HEAD on S3), or None when it is missing."""
+    with _outages_raised_as_unavailable():
+        try:
+            if uses_s3():
+                return _client().head_object(Bucket=_bucket_name(), Key=name)["ContentLength"]
+            return default_storage.size(name)
+        except Exception as error:
+            if _is_missing(error):
+                return None
+            raise
+
+
+def read_prefix(name: str, length: int) -> bytes:
+    """At most the object's first `length` bytes (a ranged GET on S3): its leading bytes to
+    check the type cheaply, or the whole object with a cap on what is read."""
+    with _outages_raised_as_unavailable():
+        if uses_s3():
+            response = _client().get_object(
+                Bucket=_bucket_name(), Key=name, Range=f"bytes=0-{max(0, length - 1)}"
+            )
+            return response["Body"].read()
+        with default_storage.open(name, "rb") as handle:
+            return handle.read(length)
+
+
+def save_file(key: str, content) -> str:
+    """Store a file-like object (a browser upload on local disk); return the stored name."""
+    with _outages_raised_as_unavailable():
+        return default_storage.save(key, content)
+
+
+def replace_bytes(key: str, data: bytes) -> str:
+    """Store `data` at exactly `key`, replacing what a failed earlier attempt left there."""
+    with _outages_raised_as_unavailable():
+        if default_storage.exists(key):
+            default_storage.delete(key)
+        return default_storage.save(key, ContentFile(data))
+
+
+def remove(name: str) -> None:
+    """Delete an object if it exists; outages raise StorageUnavailable."""
+    with _outages_raised_as_unavailable():
+        delete(name)
+
+
+def presigned_post(key: str, *, max_bytes: int, content_type: str, expires_s: int) -> dict:
+    """A browser form post straight to S3 for exactly `key` (S3 only).
+
+    The signed policy allows 1..max_bytes bytes and a Content-Type starting with
+    image/. Emulators may not enforce it, and clients may lie within it: whoever
+    reads the object must still check its real size and type.
+    """
+    if not uses_s3():
+        raise RuntimeError("Presigned POSTs need S3 storage (set S3_BUCKET).")
+    with _outages_raised_as_unavailable():
+        return _client().generate_presigned_post(
+            Bucket=_bucket_name(),
+            Key=key,
+            Fields={"Content-Type": content_type},
+            Conditions=[
+                ["content-length-range", 1, max_bytes],
+                ["starts-with", "$Content-Type", "image/"],
+            ],
+            ExpiresIn=expires_s,
+        )
+
+
+def ensure_bucket(*, cors_origins: list[str], expire_prefix: str = "", expire_days: int = 0):
+    """Create the private bucket if missing, block public access and allow browser POSTs
+    from `cors_origins`; objects under `expire_prefix` expire after `expire_days` (for
+    uploads abandoned before processing). Returns one line per step, for the command."""
+    if not uses_s3():
+        return [f"Local disk storage under {settings.MEDIA_ROOT}: nothing to set up."]
+    client, bucket = _client(), _bucket_name()
+    with _outages_raised_as_unavailable():
+        lines = [_create_bucket(client, bucket)]
+        lines.append(
+            _optional_step(
+                "Public access blocked",
+                lambda: client.put_public_access_block(
+                    Bucket=bucket,
+                    PublicAccessBlockConfiguration={
+                        "BlockPublicAcls": True,
+                        "IgnorePublicAcls": True,
+                        "BlockPublicPolicy": True,
+                        "RestrictPublicBuckets": True,
+                    },
+                ),
+            )
+        )
+        lines.append(
+            _optional_step(
+                f"CORS allows uploads from {', '.join(cors_origins)}",
+                lambda: client.put_bucket_cors(
+                    Bucket=bucket, CORSConfiguration=_cors_configuration(cors_origins)
+                ),
+            )
+        )
+        if expire_prefix and expire_days:
+            lines.append(
+                _optional_step(
+                    f"Objects under {expire_prefix} expire after {expire_days} days",
+                    lambda: client.put_bucket_lifecycle_configuration(
+                        Bucket=bucket,
+                        LifecycleConfiguration=_expiry_rule(expire_prefix, expire_days),
+                    ),
+                )
+            )
+    return lines
+
+
+def _create_bucket(client, bucket: str) -> str:
+    from botocore.exceptions import ClientError
+
+    try:
+        client.head_bucket(Bucket=bucket)
+        return f"Bucket {bucket} exists."
+    except ClientError as error:
+        if not _is_missing(error) and _error_code(error) != "NoSuchBucket":
+            raise
+    region = settings.S3_REGION
+    location = (
+        {}
+        if region == "us-east-1"
+        else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+    )
+    client.create_bucket(Bucket=bucket, **location)
+    return f"Bucket {bucket} created."
+
+
+def _optional_step(done: str, call) -> str:
+    """Apply one bucket setting; S3-compatible stores that lack the API say so, not fail."""
+    from botocore.exceptions import ClientError
+
+    try:
+        call()
+    except ClientError as error:
+        if _error_code(error) not in {"NotImplemented", "501"}:
+            raise
+        return f"Skipped (this store does not support it): {done}."
+    return f"{done}."
+
+
+def _cors_configuration(origins: list[str]) -> dict:
+    return {
+        "CORSRules": [
+            {
+                "AllowedOrigins": origins,
+                "AllowedMethods": ["POST", "GET"],
+                "AllowedHeaders": ["*"],
+                "ExposeHeaders": ["ETag", "Location"],
+                "MaxAgeSeconds": 3600,
+            }
+        ]
+    }
+
+
+def _expiry_rule(prefix: str, days: int) -> dict:
+    return {
+        "Rules": [
+            {
+                "ID": "expire-abandoned-uploads",
+                "Filter": {"Prefix": prefix},
+                "Status": "Enabled",
+                "Expiration": {"Days": days},
+                "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
+            }
+        ]
+    }
+
+
+def _client():
+    return default_storage.connection.meta.client
+
+
+def _bucket_name() -> str:
+    return default_storage.bucket_name

@@ -1,0 +1,40 @@
+"""The volunteers area's settings, each with a default so settings.py may omit it."""
+
+from django.conf import settings
+
+from benchmark import photos
+
+RAW_UPLOAD_PREFIX = "uploads/raw/"
+# Raw uploads that were never processed (abandoned, or a very long outage) expire.
+RAW_UPLOAD_EXPIRY_DAYS = 14
+
+
+def photo_max_bytes() -> int:
+    return getattr(settings, "PHOTO_MAX_BYTES", photos.MAX_BYTES)
+
+
+def photo_max_pixels() -> int:
+    return getattr(settings, "PHOTO_MAX_PIXELS", photos.MAX_PIXELS)
+
+
+def upload_url_lifetime_s() -> int:
+    """How long a presigned POST stays valid: long enough for a slow phone connection."""
+    return getattr(settings, "PACKET_UPLOAD_URL_LIFETIME_S", 900)
+
+
+def open_packet_limit() -> int:
+    """How many packets a volunteer may hold that still wait for a photo."""
+    return getattr(settings, "PACKET_OPEN_LIMIT", 3)
+
+
+def uploads_per_hour() -> int:
+    """Upload attempts one packet link may start per hour (a leaked link cannot flood S3)."""
+    return getattr(settings, "PACKET_UPLOADS_PER_HOUR", 10)
+
+
+def code_tries_per_window() -> int:
+    return getattr(settings, "PACKET_CODE_TRIES", 10)
+
+
+def code_window_s() -> int:
+    return getattr(settings, "PACKET_CODE_WINDOW_S", 900)
