@@ -1,0 +1,21 @@
+from django import forms
+
+from benchmark.release import PRESETS
+
+
+class ReleaseForm(forms.Form):
+    version = forms.RegexField(
+        regex=r"^\d+\.\d+\.\d+$",
+        max_length=40,
+        initial="1.0.0",
+        error_messages={"invalid": "Use semantic versioning: MAJOR.MINOR.PATCH, e.g. 1.0.0."},
+    )
+    seed = forms.IntegerField(initial=7)
+    preset = forms.ChoiceField(
+        choices=[(name, name) for name in sorted(PRESETS)],
+        initial="full",
+        help_text="full: 600 disclosure and 1,200 retention items; demo: a small release.",
+    )
+    allow_simulated = forms.BooleanField(
+        required=False, help_text="Let simulated photos and random-weight demo scenes in."
+    )

@@ -1,0 +1,54 @@
+"""What a release is built from, read from the database."""
+
+from pathlib import PurePosixPath
+
+from benchmark.release import ImageRecord
+from curation.core import storage
+from curation.core.models import Identity, Image, ImageStatus
+from curation.releases.models import Release, ReleaseStatus
+
+
+def release_identities() -> list[dict]:
+    return [identity.data for identity in Identity.objects.order_by("key")]
+
+
+def accepted_image_records() -> list[ImageRecord]:
+    images = Image.objects.filter(status=ImageStatus.ACCEPTED).select_related("identity")
+    return [_record(image) for image in images.order_by("id")]
+
+
+def _record(image: Image) -> ImageRecord:
+    name = image.file.name
+    return ImageRecord(
+        key=f"img{image.pk:07d}",
+        source=image.source,
+        scenario=None if image.scenario == "none" else image.scenario,
+        target_type=image.target_type or None,
+        identity_id=image.identity.key if image.identity else None,
+        fields=image.fields,
+        sha256=image.sha256,
+        phash=image.phash,
+        simulated=image.simulated,
+        provenance=image.provenance,
+        suffix=PurePosixPath(name).suffix.lower() or ".png",
+        open=lambda: storage.open_binary(name),
+        local_path=storage.local_path(name),
+    )
+
+
+def withdrawn_since_last_release() -> list[dict]:
+    """Images in the latest published release that are no longer accepted."""
+    latest = (
+        Release.objects.filter(status=ReleaseStatus.PUBLISHED).order_by("-published_at").first()
+    )
+    if latest is None:
+        return []
+    gone = latest.members.exclude(image__status=ImageStatus.ACCEPTED).select_related("image")
+    return [
+        {
+            "sha256": member.image.sha256,
+            "reason": f"image #{member.image.pk} is now {member.image.status} "
+            f"(was in {latest.version})",
+        }
+        for member in gone.order_by("image_id")
+    ]

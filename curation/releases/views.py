@@ -1,0 +1,75 @@
+from pathlib import Path
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from benchmark.release import ReleaseError
+from curation.core.jobs import start_job
+from curation.core.roles import role_required
+from curation.releases import services
+from curation.releases.forms import ReleaseForm
+from curation.releases.models import Release
+
+
+@role_required()
+def release_list(request: HttpRequest) -> HttpResponse:
+    form = ReleaseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            release = services.release_prepare(
+                version=data["version"],
+                seed=data["seed"],
+                preset=data["preset"],
+                destination=None,
+                allow_simulated=data["allow_simulated"],
+                user=request.user,
+            )
+        except ReleaseError as error:
+            form.add_error(None, str(error))
+        else:
+            start_job(
+                services.export_release_job,
+                kind="export",
+                user=request.user,
+                title=f"Export release {release.version}",
+                params={"release_id": release.pk},
+            )
+            messages.success(request, f"Export of {release.version} started.")
+            return redirect("curation:release-detail", pk=release.pk)
+    releases = Release.objects.select_related("run", "created_by")
+    return render(
+        request, "curation/releases/release_list.html", {"form": form, "releases": releases}
+    )
+
+
+@role_required()
+def release_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    release = get_object_or_404(Release.objects.select_related("run"), pk=pk)
+    return render(
+        request,
+        "curation/releases/release_detail.html",
+        {
+            "release": release,
+            "card": _read_text(release, "README.md"),
+            "withdrawals": release.members.exclude(image__status="accepted").count(),
+        },
+    )
+
+
+@role_required()
+def release_file(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    """The release's small text files (card, manifest, items) for a quick look."""
+    release = get_object_or_404(Release, pk=pk)
+    if name not in {"README.md", "manifest.json", "croissant.json", "probe/items.jsonl"}:
+        raise Http404("Only the card, manifest, Croissant metadata and items are shown here.")
+    text = _read_text(release, name)
+    if text is None:
+        raise Http404("The release has not been published yet.")
+    return HttpResponse(text, content_type="text/plain; charset=utf-8")
+
+
+def _read_text(release: Release, name: str) -> str | None:
+    path = Path(release.destination) / name
+    return path.read_text() if release.status == "published" and path.is_file() else None

@@ -1,0 +1,129 @@
+import hashlib
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from benchmark.release_check import check_release
+from curation.core.models import Image, ImageStatus, JobRun, RunStatus
+from curation.releases.models import Release, ReleaseStatus
+
+
+def _export(out, version="0.1.0", **extra):
+    call_command(
+        "export_release",
+        "--version",
+        version,
+        "--preset",
+        "demo",
+        "--seed",
+        "7",
+        "--out",
+        str(out),
+        *extra.get("args", []),
+    )
+    return hashlib.sha256((out / "manifest.json").read_bytes()).hexdigest()
+
+
+@pytest.mark.django_db
+def test_export_twice_gives_the_same_manifest(accepted_demo_set, tmp_path):
+    first = _export(tmp_path / "a")
+    second = _export(tmp_path / "b")
+    assert first == second
+    assert check_release(tmp_path / "a") == []
+    release = Release.objects.get(destination=str((tmp_path / "a").resolve()))
+    assert release.status == ReleaseStatus.PUBLISHED and release.manifest_sha256 == first
+    assert release.members.count() > 0
+    items = (tmp_path / "a" / "probe" / "items.jsonl").read_text().splitlines()
+    assert {json.loads(line)["framing"] for line in items} == {
+        "direct",
+        "vqa",
+        "captioning",
+        "rephrasing",
+        "classification",
+    }
+
+
+@pytest.mark.django_db
+def test_running_the_same_export_again_finds_it_published(accepted_demo_set, tmp_path):
+    first = _export(tmp_path / "r")
+    assert _export(tmp_path / "r") == first
+    assert Release.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_short_release_names_the_short_cells(accepted_demo_set, tmp_path):
+    with pytest.raises(CommandError) as error:
+        call_command(
+            "export_release",
+            "--version",
+            "1.0.0",
+            "--preset",
+            "full",
+            "--seed",
+            "7",
+            "--allow-simulated",
+            "--out",
+            str(tmp_path / "full"),
+        )
+    assert "disclosure/hiring/email" in str(error.value)
+    assert not (tmp_path / "full").exists()
+    assert Release.objects.get().status == ReleaseStatus.FAILED
+
+
+@pytest.mark.django_db
+def test_simulated_images_need_permission_outside_the_demo(accepted_demo_set, tmp_path):
+    with pytest.raises(CommandError) as error:
+        call_command(
+            "export_release",
+            "--version",
+            "0.2.0",
+            "--seed",
+            "7",
+            "--disclosure-per-cell",
+            "2",
+            "--retention-per-cell",
+            "4",
+            "--retention-scenes-per-block",
+            "1",
+            "--out",
+            str(tmp_path / "real"),
+        )
+    assert "simulated" in str(error.value)
+
+
+@pytest.mark.django_db
+def test_a_withdrawn_image_is_listed_in_the_next_version(accepted_demo_set, tmp_path):
+    _export(tmp_path / "v1")
+    withdrawn = Release.objects.get().members.first().image
+    Image.objects.filter(pk=withdrawn.pk).update(status=ImageStatus.REJECTED)
+    _export(tmp_path / "v2", version="0.1.1")
+    lines = (tmp_path / "v2" / "withdrawals.jsonl").read_text().splitlines()
+    assert [json.loads(line)["sha256"] for line in lines] == [withdrawn.sha256]
+
+
+@pytest.mark.django_db
+def test_a_maintainer_exports_from_the_site(
+    accepted_demo_set,
+    client_as,
+    maintainer,
+    settings,
+    tmp_path,
+    django_capture_on_commit_callbacks,
+):
+    settings.VAR_DIR = tmp_path
+    client = client_as(maintainer)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("curation:release-list"),
+            {"version": "0.3.0", "seed": 7, "preset": "demo", "allow_simulated": "on"},
+        )
+    release = Release.objects.get()
+    assert response["Location"] == reverse("curation:release-detail", args=[release.pk])
+    run = JobRun.objects.get()
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    page = client.get(response["Location"]).content.decode()
+    assert release.manifest_sha256 in page and "Dataset card" in page
+    card = client.get(reverse("curation:release-file", args=[release.pk, "README.md"]))
+    assert card.status_code == 200 and b"MM-Privacy" in card.content
