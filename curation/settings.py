@@ -136,6 +136,7 @@ if S3_BUCKET:
             "querystring_expire": S3_URL_LIFETIME_S,
             "file_overwrite": False,
             "addressing_style": "path",
+            "signature_version": "s3v4",
         },
     }
 else:
@@ -175,6 +176,21 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+
+# Review queue: how long a claimed item stays yours, how long a decision can be undone.
+REVIEW_LEASE_SECONDS = env_int("REVIEW_LEASE_SECONDS", 300, minimum=30)
+REVIEW_UNDO_SECONDS = env_int("REVIEW_UNDO_SECONDS", 120, minimum=0)
+
+# Volunteers: packet links, upload limits (the server re-checks every object it receives).
+PACKET_TOKEN_MAX_AGE_DAYS = env_int("PACKET_TOKEN_MAX_AGE_DAYS", 30, minimum=1)
+PACKET_UPLOAD_URL_LIFETIME_S = env_int("PACKET_UPLOAD_URL_LIFETIME_S", 900, minimum=60)
+PACKET_OPEN_LIMIT = env_int("PACKET_OPEN_LIMIT", 3, minimum=1)
+PACKET_UPLOADS_PER_HOUR = env_int("PACKET_UPLOADS_PER_HOUR", 10, minimum=1)
+PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 25_000_000, minimum=100_000)
+PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_PIXELS", 40_000_000, minimum=1_000_000)
+
+# Scoring: the largest responses file accepted in one upload.
+SCORING_MAX_UPLOAD_BYTES = env_int("SCORING_MAX_UPLOAD_BYTES", 64 * 1024 * 1024, minimum=1_000)
 
 # Where the diffusion model comes from (hub id or local folder).
 SCENES_MODEL = env_str("SCENES_MODEL", "stabilityai/sd-turbo")

@@ -94,7 +94,8 @@ def timings(functions: dict, repeats: int) -> dict[str, dict[str, float]]:
 
 
 def main(argv=None) -> int:
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    # The repo, not perf/: perf/queue.py would shadow the stdlib queue.
+    sys.path[0] = str(Path(__file__).resolve().parent.parent)
     from benchmark.photos import clean_photo
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -19,7 +19,8 @@ import time
 from pathlib import Path
 
 # Run as a script from anywhere: the repository root holds the `benchmark` package.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# The repo, not perf/: perf/queue.py would shadow the stdlib queue.
+sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from benchmark.scenes import (  # noqa: E402
     PipelineCache,

@@ -1,7 +1,7 @@
-from benchmark.forms import SCENARIOS
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
+from benchmark.forms import SCENARIOS
 from curation.core import throttle
 from curation.core.models import Pool
 

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
@@ -143,7 +144,11 @@ def image_file(request: HttpRequest, pk: int) -> HttpResponse:
     if not field.name:
         raise Http404("This image has no stored file.")
     if storage.uses_s3():
-        return redirect(storage.presigned_get_url(field.name))
+        response = redirect(storage.presigned_get_url(field.name))
+        # Reuse the signed URL for a while (well inside its lifetime) instead of re-signing
+        # on every paint of the queue; private so no shared cache keeps it.
+        response["Cache-Control"] = f"private, max-age={settings.S3_URL_LIFETIME_S // 2}"
+        return response
     response = FileResponse(storage.open_binary(field.name))
     response["Cache-Control"] = "private, max-age=300"
     return response

@@ -9,7 +9,9 @@ from curation.scenes.models import SceneRun
 
 
 def scene_runs() -> QuerySet[SceneRun]:
-    return SceneRun.objects.prefetch_related("batches__job").annotate(stored=Count("scenes"))
+    runs = SceneRun.objects.prefetch_related("batches__job").annotate(stored=Count("scenes"))
+    # Meta.ordering does not apply to aggregating queries: order explicitly for paging.
+    return runs.order_by("-created_at", "-id")
 
 
 def scene_run_progress(run: SceneRun) -> dict:
