@@ -1,9 +1,10 @@
-"""Fixtures every area shares: one user per role and signed-in clients."""
+"""Fixtures every area shares: one user per role, signed-in clients, moto's S3 server."""
 
 import pytest
 from django.contrib.auth.models import Group, User
 
 from curation.core.roles import ANNOTATOR, MAINTAINER, ROLES, VOLUNTEER
+from tests.s3 import S3, MotoServer, use_s3
 
 
 @pytest.fixture
@@ -80,3 +81,19 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(scope="session")
+def moto_server():
+    server = MotoServer()
+    server.start()
+    yield server
+    if server._server is not None:
+        server.stop()
+
+
+@pytest.fixture
+def s3(settings, moto_server) -> S3:
+    """The site on a fresh private bucket on moto. Requested after the autouse
+    `_media_in_tmp` (which sets local storage), so these settings win."""
+    return use_s3(settings, moto_server.endpoint)

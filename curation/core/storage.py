@@ -279,6 +279,57 @@ def _expiry_rule(prefix: str, days: int) -> dict:
     }
 
 
+def read_if_exists(name: str) -> bytes | None:
+    """The object's bytes, or None when there is none; outages raise StorageUnavailable."""
+    with _outages_raised_as_unavailable():
+        try:
+            return read_bytes(name)
+        except Exception as error:
+            if _is_missing(error):
+                return None
+            raise
+
+
+def stored_sha256(name: str) -> str | None:
+    """The sha256 recorded on an object written by `copy_object` or `upload_path` (S3
+    only), or None when the object is missing or was written otherwise."""
+    with _outages_raised_as_unavailable():
+        try:
+            head = _client().head_object(Bucket=_bucket_name(), Key=name)
+        except Exception as error:
+            if _is_missing(error):
+                return None
+            raise
+    return head.get("Metadata", {}).get("sha256")
+
+
+def copy_object(source: str, name: str, *, sha256: str) -> None:
+    """A server-side copy inside the bucket (S3 only): no bytes pass through this machine."""
+    with _outages_raised_as_unavailable():
+        _client().copy_object(
+            Bucket=_bucket_name(),
+            Key=name,
+            CopySource={"Bucket": _bucket_name(), "Key": source},
+            Metadata={"sha256": sha256},
+            MetadataDirective="REPLACE",
+        )
+
+
+def upload_path(path, name: str, *, sha256: str, content_type: str) -> None:
+    """Stream a local file to the bucket at exactly `name` (S3 only; multipart when large)."""
+    with _outages_raised_as_unavailable():
+        _client().upload_file(
+            str(path),
+            _bucket_name(),
+            name,
+            ExtraArgs={"Metadata": {"sha256": sha256}, "ContentType": content_type},
+        )
+
+
+def bucket_name() -> str | None:
+    return settings.S3_BUCKET or None
+
+
 def _client():
     return default_storage.connection.meta.client
 

@@ -33,6 +33,7 @@ def _record(image: Image) -> ImageRecord:
         suffix=PurePosixPath(name).suffix.lower() or ".png",
         open=lambda: storage.open_binary(name),
         local_path=storage.local_path(name),
+        s3_key=name if storage.uses_s3() else None,
     )
 
 

@@ -7,15 +7,26 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from benchmark.release import ReleaseConfig, ReleaseError, build_release
+from benchmark.release import ReleaseConfig, ReleaseError, build_release, staging_dir_for
+from curation.core import storage
 from curation.core.jobs import JobFailed, run_progress
 from curation.core.models import Image
 from curation.releases import selectors
 from curation.releases.models import Release, ReleaseImage, ReleaseStatus
+from curation.releases.s3_sink import S3ReleaseSink, is_s3_destination, s3_prefix
 
 
 def default_destination(version: str) -> str:
+    """An S3 prefix in the site's bucket when files live on S3, else a folder under var/."""
+    if storage.uses_s3():
+        return f"s3://{storage.bucket_name()}/releases/{version}"
     return str(Path(settings.VAR_DIR) / "releases" / version)
+
+
+def _normalised_destination(destination: str) -> str:
+    if is_s3_destination(destination):
+        return f"s3://{storage.bucket_name()}/{s3_prefix(destination)}"
+    return str(Path(destination).resolve())
 
 
 def release_prepare(
@@ -37,7 +48,7 @@ def release_prepare(
         allow_simulated=allow_simulated,
         **(sizes or {}),
     )
-    destination = str(Path(destination or default_destination(version)).resolve())
+    destination = _normalised_destination(destination or default_destination(version))
     release, created = Release.objects.get_or_create(
         version=version,
         destination=destination,
@@ -61,23 +72,56 @@ def export_release_job(run, *, release_id: int) -> dict:
     Release.objects.filter(pk=release.pk).update(run=run, status=ReleaseStatus.BUILDING, error="")
     run_progress(run, 0, 1, "Reading accepted images")
     try:
+        records = selectors.accepted_image_records()
+        config = ReleaseConfig(**release.config)
+        out_dir, sink = _destination(release, config, records)
         manifest = build_release(
             selectors.release_identities(),
-            selectors.accepted_image_records(),
-            ReleaseConfig(**release.config),
-            release.destination,
+            records,
+            config,
+            out_dir,
+            sink=sink,
             withdrawn=selectors.withdrawn_since_last_release(),
             progress=lambda done, total, message: run_progress(run, done, total, message),
         )
+    except storage.StorageUnavailable as error:
+        _fail(release, f"{error}. Nothing was published; run the export again when S3 answers.")
     except ReleaseError as error:
-        Release.objects.filter(pk=release.pk).update(status=ReleaseStatus.FAILED, error=str(error))
-        raise JobFailed(str(error)) from None
+        _fail(release, str(error))
     _record_published(release, manifest)
     return {
         "manifest_sha256": manifest["manifest_sha256"],
         "destination": release.destination,
         "counts": manifest.get("counts", {}),
     }
+
+
+def _fail(release: Release, message: str):
+    Release.objects.filter(pk=release.pk).update(status=ReleaseStatus.FAILED, error=message)
+    raise JobFailed(message) from None
+
+
+def _destination(release: Release, config: ReleaseConfig, records) -> tuple[str, object]:
+    """Where build_release stages and publishes: a folder (its own sink), or an S3 prefix
+    staged in a local folder under var/ and published by S3ReleaseSink."""
+    if not is_s3_destination(release.destination):
+        return release.destination, None
+    out_dir = Path(settings.VAR_DIR) / "release-staging" / config.version
+    sources = {record.sha256: record.s3_key for record in records if record.s3_key}
+    staging = staging_dir_for(out_dir, config.version) / "release"
+    return str(out_dir), S3ReleaseSink(staging, release.destination, sources)
+
+
+def published_text(release: Release, name: str) -> str | None:
+    """One of the published release's files as text, or None before it is published."""
+    if release.status != ReleaseStatus.PUBLISHED:
+        return None
+    if is_s3_destination(release.destination):
+        data = storage.read_if_exists(f"{s3_prefix(release.destination)}/{name}")
+    else:
+        path = Path(release.destination) / name
+        data = path.read_bytes() if path.is_file() else None
+    return None if data is None else data.decode("utf-8")
 
 
 @transaction.atomic
@@ -88,15 +132,15 @@ def _record_published(release: Release, manifest: dict) -> None:
     release.published_at = release.published_at or timezone.now()
     release.error = ""
     release.save()
-    held = _sha256s_in(Path(release.destination) / "manifest.json")
+    held = _sha256s_in(published_text(release, "manifest.json"))
     images = Image.objects.filter(sha256__in=held).values_list("pk", flat=True)
     ReleaseImage.objects.bulk_create(
         [ReleaseImage(release=release, image_id=pk) for pk in images], ignore_conflicts=True
     )
 
 
-def _sha256s_in(manifest_path: Path) -> set[str]:
-    manifest = json.loads(manifest_path.read_text())
+def _sha256s_in(manifest_text: str) -> set[str]:
+    manifest = json.loads(manifest_text)
     return {
         entry["sha256"]
         for entry in manifest.get("files", [])

@@ -1,5 +1,3 @@
-from pathlib import Path
-
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -39,9 +37,12 @@ def release_list(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"Export of {release.version} started.")
             return redirect("curation:release-detail", pk=release.pk)
     releases = Release.objects.select_related("run", "created_by")
-    return render(
-        request, "curation/releases/release_list.html", {"form": form, "releases": releases}
-    )
+    context = {
+        "form": form,
+        "releases": releases,
+        "destination_hint": services.default_destination("VERSION"),
+    }
+    return render(request, "curation/releases/release_list.html", context)
 
 
 @role_required()
@@ -71,5 +72,4 @@ def release_file(request: HttpRequest, pk: int, name: str) -> HttpResponse:
 
 
 def _read_text(release: Release, name: str) -> str | None:
-    path = Path(release.destination) / name
-    return path.read_text() if release.status == "published" and path.is_file() else None
+    return services.published_text(release, name)

@@ -1,5 +1,5 @@
-"""Fixtures for the volunteers area: moto's S3 server over HTTP, probe identities,
-packets, and a counter of the bytes the site reads from storage."""
+"""Fixtures for the volunteers area: probe identities, packets, and a counter of the bytes
+the site reads from storage (moto's S3 server comes from the root conftest)."""
 
 import pytest
 
@@ -7,23 +7,7 @@ from curation.core import services as core_services
 from curation.core.models import Identity, Pool
 from curation.volunteers import services
 from curation.volunteers.models import Packet
-from tests.volunteers.helpers import S3, TEST_MAX_BYTES, MotoServer, StorageReadCounter, use_s3
-
-
-@pytest.fixture(scope="session")
-def moto_server():
-    server = MotoServer()
-    server.start()
-    yield server
-    if server._server is not None:
-        server.stop()
-
-
-@pytest.fixture
-def s3(settings, moto_server) -> S3:
-    """S3 storage on moto. Requested after the root conftest's autouse `_media_in_tmp`
-    (which sets local storage), so these settings win."""
-    return use_s3(settings, moto_server.endpoint)
+from tests.volunteers.helpers import TEST_MAX_BYTES, StorageReadCounter
 
 
 @pytest.fixture(autouse=True)

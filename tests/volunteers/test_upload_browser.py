@@ -11,7 +11,8 @@ from PIL import Image as PILImage
 from curation.volunteers import services, tokens
 from curation.volunteers.models import PacketStatus, Upload
 from tests.browser import chromium_context
-from tests.volunteers.helpers import photo_with_metadata, use_s3
+from tests.s3 import use_s3
+from tests.volunteers.helpers import photo_with_metadata
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

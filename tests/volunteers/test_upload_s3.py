@@ -20,7 +20,8 @@ from curation.core import storage
 from curation.core.models import Image, JobRun, RunStatus
 from curation.volunteers import services, tasks, tokens
 from curation.volunteers.models import PacketStatus, Upload, UploadState
-from tests.volunteers.helpers import TEST_MAX_BYTES, MotoServer, photo_with_metadata, use_s3
+from tests.s3 import MotoServer, use_s3
+from tests.volunteers.helpers import TEST_MAX_BYTES, photo_with_metadata
 
 HOSTILE = hostile_corpus(TEST_MAX_BYTES)
 
