@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 
 from benchmark.forms import SCENARIOS
@@ -20,8 +21,6 @@ class ThrottledAuthenticationForm(AuthenticationForm):
         username = self.cleaned_data.get("username") or ""
         address = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
         if throttle.is_locked(username, address):
-            from django.conf import settings
-
             raise forms.ValidationError(
                 self.error_messages["throttled"],
                 code="throttled",

@@ -34,12 +34,16 @@ def identities_create_pools(*, memorisation: int, probe: int, seed: int) -> dict
     skipped, so every pool stays disjoint from everything stored before."""
     pools = bidentities.make_pools(memorisation, probe, seed)
     taken = _taken_values()
+    key_prefix = f"s{seed}-"
+    stored_keys = set(
+        Identity.objects.filter(key__startswith=key_prefix).values_list("key", flat=True)
+    )
     created = {"memorisation": 0, "probe": 0, "skipped": 0}
     rows = []
     for identity in [*pools.memorisation, *pools.probe]:
-        key = f"s{seed}-{identity['id']}"
+        key = f"{key_prefix}{identity['id']}"
         values = _normalised_values(identity)
-        if values & taken or Identity.objects.filter(key=key).exists():
+        if values & taken or key in stored_keys:
             created["skipped"] += 1
             continue
         taken |= values

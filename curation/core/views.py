@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -83,7 +84,9 @@ def identity_list(request: HttpRequest) -> HttpResponse:
     pool = request.GET.get("pool", "")
     identities = Identity.objects.filter(pool=pool) if pool in Pool.values else Identity.objects
     page = Paginator(identities.all(), 50).get_page(request.GET.get("page"))
-    counts = {p: Identity.objects.filter(pool=p).count() for p in Pool.values}
+    counts = dict.fromkeys(Pool.values, 0) | dict(
+        Identity.objects.order_by().values_list("pool").annotate(n=Count("id"))
+    )
     return render(
         request,
         "curation/core/identity_list.html",
@@ -109,11 +112,10 @@ def render_start(request: HttpRequest) -> HttpResponse:
 
 @role_required()
 def image_list(request: HttpRequest) -> HttpResponse:
-    images = Image.objects.select_related("identity")
     filters = {
         key: request.GET[key] for key in ("source", "status", "scenario") if request.GET.get(key)
     }
-    page = Paginator(images.filter(**filters), 48).get_page(request.GET.get("page"))
+    page = Paginator(Image.objects.filter(**filters), 48).get_page(request.GET.get("page"))
     return render(request, "curation/core/image_list.html", {"page": page, "filters": filters})
 
 

@@ -3,8 +3,7 @@
 from collections import defaultdict
 from datetime import timedelta
 
-from django.contrib.auth import get_user_model
-from django.db.models import Count, Min, Q
+from django.db.models import Count, F, Min, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -67,9 +66,9 @@ def annotator_rows() -> list[dict]:
     """Per annotator: decisions today, in the last 7 days and in all, and gold accuracy."""
     now = timezone.now()
     today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    counts = (
-        Review.objects.order_by()
-        .values("annotator")
+    rows = (
+        Review.objects.order_by("annotator__username")
+        .values("annotator", username=F("annotator__username"))
         .annotate(
             total=Count("id"),
             today=Count("id", filter=Q(created_at__gte=today)),
@@ -77,11 +76,7 @@ def annotator_rows() -> list[dict]:
         )
     )
     gold = gold_accuracy()
-    names = dict(get_user_model().objects.values_list("id", "username"))
-    rows = [{**row, "username": names.get(row["annotator"], "?")} for row in counts]
-    for row in rows:
-        row["gold"] = gold.get(row["annotator"])
-    return sorted(rows, key=lambda row: row["username"])
+    return [{**row, "gold": gold.get(row["annotator"])} for row in rows]
 
 
 def gold_accuracy() -> dict[int, dict]:
@@ -102,21 +97,20 @@ def gold_accuracy() -> dict[int, dict]:
     }
 
 
-def ratings(source: str | None = None) -> dict[int, dict[str, str]]:
-    """{image id: {annotator: decision}}; an annotator's latest review of an image counts."""
-    reviews = Review.objects.order_by("id")
-    if source:
-        reviews = reviews.filter(image__source=source)
-    table: dict[int, dict[str, str]] = defaultdict(dict)
-    for image_id, username, decision in reviews.values_list(
-        "image_id", "annotator__username", "decision"
+def ratings_by_source() -> dict[str, dict[int, dict[str, str]]]:
+    """{source: {image id: {annotator: decision}}}; an annotator's latest review of an
+    image counts."""
+    tables: dict[str, dict[int, dict[str, str]]] = defaultdict(lambda: defaultdict(dict))
+    for source, image_id, username, decision in Review.objects.order_by("id").values_list(
+        "image__source", "image_id", "annotator__username", "decision"
     ):
-        table[image_id][username] = decision
-    return table
+        tables[source][image_id][username] = decision
+    return tables
 
 
 def agreement_figures(sources: list[str]) -> dict:
-    everything = ratings()
+    tables = ratings_by_source()
+    everything = {image: row for table in tables.values() for image, row in table.items()}
     pairs = [
         {"a": a, "b": b, "kappa": kappa, "shared": shared}
         for (a, b), (kappa, shared) in agreement.pairwise_kappas(everything).items()
@@ -124,7 +118,7 @@ def agreement_figures(sources: list[str]) -> dict:
     ]
     by_source = []
     for source in sources:
-        table = ratings(source)
+        table = tables.get(source, {})
         by_source.append(
             {
                 "source": source,

@@ -35,11 +35,11 @@ class ReviewRefused(Exception):
 
 
 def lease_seconds() -> int:
-    return getattr(settings, "REVIEW_LEASE_SECONDS", 300)
+    return settings.REVIEW_LEASE_SECONDS
 
 
 def undo_seconds() -> int:
-    return getattr(settings, "REVIEW_UNDO_SECONDS", 120)
+    return settings.REVIEW_UNDO_SECONDS
 
 
 @transaction.atomic
@@ -140,7 +140,7 @@ def checked_reasons(policy: ReviewPolicy, decision: str, reasons: Iterable[str])
     if decision == Decision.ACCEPT and chosen:
         raise ReviewRefused("bad-input", "An accept takes no reject reasons; clear them first.")
     if decision == Decision.REJECT and not chosen:
-        raise ReviewRefused("bad-input", "Pick at least one reject reason (keys 1-9), then R.")
+        raise ReviewRefused("bad-input", "Pick at least one reject reason, then reject again.")
     return [code for code in policy.reason_codes if code in chosen]
 
 

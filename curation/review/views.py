@@ -1,6 +1,8 @@
 import json
+from collections import defaultdict
 
 from django.contrib import messages
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,6 +16,8 @@ from curation.review.models import Adjudication, GoldAnswer, Review
 from curation.review.services import ReviewRefused
 
 REFUSAL_STATUS = {"bad-input": 400}
+# The review page sends only the one or two images it shows; longer lists are refused.
+MAX_IDS = 100
 
 
 class BadRequest(Exception):
@@ -34,6 +38,8 @@ def _ids(body: dict, key: str) -> list[int]:
     values = body.get(key, [])
     if not isinstance(values, list) or not all(isinstance(v, int) for v in values):
         raise BadRequest(f"`{key}` must be a list of image ids.")
+    if len(values) > MAX_IDS:
+        raise BadRequest(f"`{key}` lists {len(values)} image ids; send at most {MAX_IDS}.")
     return values
 
 
@@ -144,11 +150,12 @@ def adjudication_list(request: HttpRequest) -> HttpResponse:
     )
     page = Paginator(open_cases, 10).get_page(request.GET.get("page"))
     by_source = selectors.policies()
+    reviews = _round_reviews([case.image_id for case in page])
     cases = [
         {
             "adjudication": case,
             "item": selectors.review_item(case.image, by_source[case.image.source]),
-            "reviews": _round_reviews(case),
+            "reviews": reviews[case.image_id],
             "form": AdjudicationForm(policy=by_source[case.image.source], prefix=f"a{case.pk}"),
         }
         for case in page
@@ -158,12 +165,13 @@ def adjudication_list(request: HttpRequest) -> HttpResponse:
     return render(request, "curation/review/adjudication_list.html", context)
 
 
-def _round_reviews(case: Adjudication) -> list[Review]:
-    return list(
-        Review.objects.filter(image_id=case.image_id, is_current=True, is_gold=False)
-        .select_related("annotator")
-        .order_by("id")
-    )
+def _round_reviews(image_ids: list[int]) -> dict[int, list[Review]]:
+    """The current round's reviews of these images, in order, by image id."""
+    by_image = defaultdict(list)
+    current = Review.objects.filter(image_id__in=image_ids, is_current=True, is_gold=False)
+    for review in current.select_related("annotator").order_by("id"):
+        by_image[review.image_id].append(review)
+    return by_image
 
 
 @role_required()
@@ -173,7 +181,7 @@ def adjudication_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     policy = selectors.policies()[case.image.source]
     form = AdjudicationForm(request.POST, policy=policy, prefix=f"a{case.pk}")
     if not form.is_valid():
-        messages.error(request, f"Image #{case.image_id}: {form.errors.as_text()}")
+        messages.error(request, f"Image #{case.image_id}: {_error_text(form)}")
         return redirect("curation:review-adjudication")
     try:
         services.adjudication_resolve(
@@ -184,6 +192,15 @@ def adjudication_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"Image #{case.image_id}: {form.cleaned_data['decision']}ed.")
     return redirect("curation:review-adjudication")
+
+
+def _error_text(form) -> str:
+    """A form's errors on one line, each led by its field's label."""
+    return " ".join(
+        message if name == NON_FIELD_ERRORS else f"{form[name].label}: {message}"
+        for name, errors in form.errors.items()
+        for message in errors
+    )
 
 
 @role_required()

@@ -60,3 +60,11 @@ def test_a_bad_batch_is_refused_with_a_message(client_as, maintainer):
     )
     assert "Ask for at least one identity." in response.content.decode()
     assert not JobRun.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_identity_list_counts_each_pool(client_as, maintainer):
+    services.identities_create_pools(memorisation=3, probe=0, seed=5)
+    response = client_as(maintainer).get(reverse("curation:identity-list"))
+    assert response.context["counts"] == {"memorisation": 3, "probe": 0}
+    assert "Probe (0)" in response.content.decode()

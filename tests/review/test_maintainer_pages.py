@@ -3,6 +3,8 @@
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from curation.core.models import ImageStatus
@@ -79,6 +81,37 @@ def test_a_reject_without_a_reason_is_not_resolved(client_as, maintainer, disagr
     )
     disagreement.refresh_from_db()
     assert disagreement.is_open
+
+
+def test_a_refused_resolution_says_what_to_fix(client_as, maintainer, disagreement):
+    prefix = f"a{disagreement.pk}"
+    url = reverse("curation:adjudication-resolve", args=[disagreement.pk])
+    client = client_as(maintainer)
+    html = client.post(url, {f"{prefix}-decision": "reject"}, follow=True).content.decode()
+    assert f"Image #{disagreement.image_id}: Pick at least one reject reason" in html
+    html = client.post(url, {f"{prefix}-note": "x"}, follow=True).content.decode()
+    assert f"Image #{disagreement.image_id}: Decision: This field is required." in html
+
+
+def test_the_adjudication_page_costs_the_same_queries_for_more_cases(
+    client_as, maintainer, annotator, annotator2, make_image
+):
+    def add_disagreement():
+        scene = make_image("diffusion")
+        review(annotator, scene, Decision.ACCEPT)
+        review(annotator2, scene, Decision.REJECT, ["off-topic"])
+
+    def queries_for_page() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            client.get(reverse("curation:review-adjudication"))
+        return len(queries)
+
+    client = client_as(maintainer)
+    add_disagreement()
+    one_case = queries_for_page()
+    for _ in range(3):
+        add_disagreement()
+    assert queries_for_page() == one_case
 
 
 def test_a_maintainer_edits_a_policy(client_as, maintainer):

@@ -127,6 +127,12 @@ def test_bad_input_is_a_clear_400(client_as, annotator, make_image, body):
     assert not Review.objects.exists()
 
 
+def test_a_claim_with_too_many_ids_is_a_clear_400(client_as, annotator):
+    response = post_json(client_as(annotator), "review-claim", {"exclude": list(range(1, 1000))})
+    assert response.status_code == 400
+    assert "send at most" in response.json()["error"]
+
+
 def test_undo_through_the_endpoint_returns_the_image(client_as, annotator, make_image):
     photo = make_image()
     client = client_as(annotator)
