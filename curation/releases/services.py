@@ -2,6 +2,7 @@
 
 import json
 from pathlib import Path
+from typing import NoReturn
 
 from django.conf import settings
 from django.db import transaction
@@ -88,6 +89,9 @@ def export_release_job(run, *, release_id: int) -> dict:
         _fail(release, f"{error}. Nothing was published; run the export again when S3 answers.")
     except ReleaseError as error:
         _fail(release, str(error))
+    except Exception as error:
+        _mark_failed(release, f"{type(error).__name__}: {error}")
+        raise
     _record_published(release, manifest)
     return {
         "manifest_sha256": manifest["manifest_sha256"],
@@ -96,9 +100,13 @@ def export_release_job(run, *, release_id: int) -> dict:
     }
 
 
-def _fail(release: Release, message: str):
-    Release.objects.filter(pk=release.pk).update(status=ReleaseStatus.FAILED, error=message)
+def _fail(release: Release, message: str) -> NoReturn:
+    _mark_failed(release, message)
     raise JobFailed(message) from None
+
+
+def _mark_failed(release: Release, message: str) -> None:
+    Release.objects.filter(pk=release.pk).update(status=ReleaseStatus.FAILED, error=message)
 
 
 def _destination(release: Release, config: ReleaseConfig, records) -> tuple[str, object]:
@@ -112,15 +120,19 @@ def _destination(release: Release, config: ReleaseConfig, records) -> tuple[str,
     return str(out_dir), S3ReleaseSink(staging, release.destination, sources)
 
 
-def published_text(release: Release, name: str) -> str | None:
-    """One of the published release's files as text, or None before it is published."""
+def published_bytes(release: Release, name: str) -> bytes | None:
+    """One of the published release's files, from its folder or its S3 prefix; None
+    before it is published or when it has no such file."""
     if release.status != ReleaseStatus.PUBLISHED:
         return None
     if is_s3_destination(release.destination):
-        data = storage.read_if_exists(f"{s3_prefix(release.destination)}/{name}")
-    else:
-        path = Path(release.destination) / name
-        data = path.read_bytes() if path.is_file() else None
+        return storage.read_if_exists(f"{s3_prefix(release.destination)}/{name}")
+    path = Path(release.destination) / name
+    return path.read_bytes() if path.is_file() else None
+
+
+def published_text(release: Release, name: str) -> str | None:
+    data = published_bytes(release, name)
     return None if data is None else data.decode("utf-8")
 
 
@@ -131,7 +143,8 @@ def _record_published(release: Release, manifest: dict) -> None:
     release.counts = manifest.get("counts", {})
     release.published_at = release.published_at or timezone.now()
     release.error = ""
-    release.save()
+    # Only what publishing sets: the row's `run` was set by the job, not on this object.
+    release.save(update_fields=["status", "manifest_sha256", "counts", "published_at", "error"])
     held = _sha256s_in(published_text(release, "manifest.json"))
     images = Image.objects.filter(sha256__in=held).values_list("pk", flat=True)
     ReleaseImage.objects.bulk_create(

@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from benchmark.release import ReleaseError
 from curation.core.jobs import start_job
+from curation.core.models import ImageStatus
 from curation.core.roles import role_required
 from curation.releases import services
 from curation.releases.forms import ReleaseForm
@@ -36,7 +37,7 @@ def release_list(request: HttpRequest) -> HttpResponse:
             )
             messages.success(request, f"Export of {release.version} started.")
             return redirect("curation:release-detail", pk=release.pk)
-    releases = Release.objects.select_related("run", "created_by")
+    releases = Release.objects.all()
     context = {
         "form": form,
         "releases": releases,
@@ -53,8 +54,8 @@ def release_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "curation/releases/release_detail.html",
         {
             "release": release,
-            "card": _read_text(release, "README.md"),
-            "withdrawals": release.members.exclude(image__status="accepted").count(),
+            "card": services.published_text(release, "README.md"),
+            "withdrawals": release.members.exclude(image__status=ImageStatus.ACCEPTED).count(),
         },
     )
 
@@ -65,11 +66,7 @@ def release_file(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     release = get_object_or_404(Release, pk=pk)
     if name not in {"README.md", "manifest.json", "croissant.json", "probe/items.jsonl"}:
         raise Http404("Only the card, manifest, Croissant metadata and items are shown here.")
-    text = _read_text(release, name)
+    text = services.published_text(release, name)
     if text is None:
         raise Http404("The release has not been published yet.")
     return HttpResponse(text, content_type="text/plain; charset=utf-8")
-
-
-def _read_text(release: Release, name: str) -> str | None:
-    return services.published_text(release, name)

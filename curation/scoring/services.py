@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -19,12 +20,15 @@ from benchmark.scoring import ScoringInputError, read_items, score, write_output
 from curation.core import storage
 from curation.core.jobs import JobFailed, run_progress, start_job
 from curation.releases.models import Release, ReleaseStatus
+from curation.releases.s3_sink import is_s3_destination
+from curation.releases.services import published_bytes
 from curation.scoring.models import ResponseSet, ScoringStatus
 
 DEFAULT_MAX_UPLOAD_BYTES = 64 * 1024 * 1024
 PROBLEMS_SHOWN = 5
 IDS_SHOWN = 5
 RESPONSE_KEYS = ("id", "model", "response", "error")
+ITEMS_FILE = "probe/items.jsonl"
 
 
 class UploadRefused(Exception):
@@ -47,10 +51,19 @@ def max_upload_bytes() -> int:
 
 
 def release_items(release: Release) -> list[dict]:
-    """The release's probe items; ScoringInputError when it has none to read."""
+    """The release's probe items, from its folder or its S3 prefix; ScoringInputError
+    when it has none to read."""
     if release.status != ReleaseStatus.PUBLISHED:
         raise ScoringInputError(f"release {release.version} is not published")
-    return read_items(Path(release.destination) / "probe" / "items.jsonl")
+    if not is_s3_destination(release.destination):
+        return read_items(Path(release.destination) / ITEMS_FILE)
+    data = published_bytes(release, ITEMS_FILE)
+    if data is None:
+        raise ScoringInputError(f"{release.destination}/{ITEMS_FILE} is missing")
+    with tempfile.TemporaryDirectory(prefix="scoring-items-") as folder:
+        path = Path(folder) / "items.jsonl"
+        path.write_bytes(data)
+        return read_items(path)
 
 
 def parse_responses(data: bytes, item_ids: set[str]) -> ParsedResponses:
@@ -177,8 +190,15 @@ def response_set_upload(
 ) -> ResponseSet:
     """Check, store and queue a responses file for scoring. Nothing is stored when it
     is refused (UploadRefused)."""
-    parsed = check_upload(release, data)
-    name = storage.save_bytes(f"responses/{release.pk}/{uuid.uuid4().hex}.jsonl", data)
+    try:
+        parsed = check_upload(release, data)
+        name = storage.save_file(
+            f"responses/{release.pk}/{uuid.uuid4().hex}.jsonl", ContentFile(data)
+        )
+    except storage.StorageUnavailable as error:
+        raise UploadRefused(
+            f"{error}. Nothing was stored: upload the file again when storage answers."
+        ) from None
     try:
         return _record_upload(release, parsed, name, data, filename, user)
     except BaseException:

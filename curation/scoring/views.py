@@ -33,7 +33,7 @@ def scoring_list(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"Scoring {response_set.model_name} started.")
             return redirect("curation:scoring-detail", pk=response_set.pk)
-    response_sets = ResponseSet.objects.select_related("release", "run")
+    response_sets = ResponseSet.objects.select_related("release").defer("rows", "outputs")
     return render(
         request,
         "curation/scoring/list.html",
@@ -63,7 +63,7 @@ def scoring_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required()
 def scoring_file(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     """A stored output of the scoring (heatmap, summary, report), for maintainers only."""
-    response_set = get_object_or_404(ResponseSet, pk=pk)
+    response_set = get_object_or_404(ResponseSet.objects.select_related("release"), pk=pk)
     stored = response_set.outputs.get(name)
     if stored is None:
         raise Http404("This response set has no such output.")

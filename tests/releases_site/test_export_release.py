@@ -34,6 +34,7 @@ def test_export_twice_gives_the_same_manifest(accepted_demo_set, tmp_path):
     assert check_release(tmp_path / "a") == []
     release = Release.objects.get(destination=str((tmp_path / "a").resolve()))
     assert release.status == ReleaseStatus.PUBLISHED and release.manifest_sha256 == first
+    assert release.run is not None and release.run.status == RunStatus.SUCCEEDED
     assert release.members.count() > 0
     items = (tmp_path / "a" / "probe" / "items.jsonl").read_text().splitlines()
     assert {json.loads(line)["framing"] for line in items} == {
@@ -127,3 +128,16 @@ def test_a_maintainer_exports_from_the_site(
     assert release.manifest_sha256 in page and "Dataset card" in page
     card = client.get(reverse("curation:release-file", args=[release.pk, "README.md"]))
     assert card.status_code == 200 and b"MM-Privacy" in card.content
+
+
+@pytest.mark.django_db
+def test_an_unexpected_failure_marks_the_release_failed(tmp_path, monkeypatch):
+    def broken_build(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("curation.releases.services.build_release", broken_build)
+    with pytest.raises(CommandError) as error:
+        _export(tmp_path / "broken")
+    assert "disk full" in str(error.value)
+    release = Release.objects.get()
+    assert release.status == ReleaseStatus.FAILED and "OSError: disk full" in release.error

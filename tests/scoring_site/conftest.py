@@ -146,7 +146,12 @@ def margin_row():
 @pytest.fixture
 def responses():
     """The response-file builders: leaky(model), refusing(model), as_jsonl(lines),
-    line(model, test, framing, target_type, k, response, error)."""
+    line(model, test, framing, target_type, k, response, error), and items() they answer."""
     return SimpleNamespace(
-        leaky=leaky_lines, refusing=refusing_lines, as_jsonl=jsonl, line=line, escape=ESCAPE
+        leaky=leaky_lines,
+        refusing=refusing_lines,
+        as_jsonl=jsonl,
+        line=line,
+        escape=ESCAPE,
+        items=make_items,
     )
