@@ -6,10 +6,12 @@ import json
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from benchmark.release_check import check_release
 from curation.core import storage
 from curation.releases.models import Release, ReleaseStatus
+from tests.s3 import MotoServer, use_s3
 
 pytestmark = pytest.mark.django_db
 
@@ -104,3 +106,25 @@ def test_a_release_goes_to_the_sites_own_bucket_only(s3):
 def test_without_s3_an_s3_destination_is_refused_clearly():
     with pytest.raises(CommandError, match="S3_BUCKET is not set"):
         _export("--out", "s3://bucket/releases/0.1.0")
+
+
+def test_a_page_that_needs_s3_while_it_is_down_says_so(settings, client_as, maintainer):
+    own_server = MotoServer()
+    own_server.start()
+    s3 = use_s3(settings, own_server.endpoint)
+    release = Release.objects.create(
+        version="0.1.0",
+        destination=f"s3://{s3.bucket}/releases/0.1.0",
+        seed=7,
+        status=ReleaseStatus.PUBLISHED,
+    )
+    own_server.stop()
+    client = client_as(maintainer)
+    page = client.get(reverse("curation:release-detail", args=[release.pk]))
+    assert page.status_code == 503 and page["Retry-After"]
+    assert "File storage (S3) is not answering" in page.content.decode()
+    as_json = client.get(
+        reverse("curation:release-file", args=[release.pk, "README.md"]),
+        headers={"accept": "application/json"},
+    )
+    assert as_json.status_code == 503 and "try again" in as_json.json()["error"]
