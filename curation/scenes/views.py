@@ -10,10 +10,6 @@ from curation.scenes.forms import SceneRunForm
 from curation.scenes.models import SceneRun
 
 
-def _get_run(pk: int) -> SceneRun:
-    return get_object_or_404(SceneRun.objects.prefetch_related("batches__job"), pk=pk)
-
-
 @role_required()
 def scene_run_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.scene_runs(), 25).get_page(request.GET.get("page"))
@@ -30,7 +26,8 @@ def scene_run_new(request: HttpRequest) -> HttpResponse:
             run = services.scene_run_start(
                 plan=form.plan, user=request.user, **form.generation_settings()
             )
-            messages.success(request, f"Started {len(run.jobs)} batch jobs on the gpu queue.")
+            jobs = run.batches.count()
+            messages.success(request, f"Started {jobs} batch jobs on the gpu queue.")
             return redirect("curation:scene-run-detail", pk=run.pk)
     else:
         form = SceneRunForm(SceneRunForm.defaults() | request.GET.dict())
@@ -40,7 +37,8 @@ def scene_run_new(request: HttpRequest) -> HttpResponse:
 
 @role_required()
 def scene_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    run = _get_run(pk)
+    # The batch table of the page reads every batch's job.
+    run = get_object_or_404(SceneRun.objects.prefetch_related("batches__job"), pk=pk)
     scenes = Paginator(run.scenes.select_related("image"), 48).get_page(request.GET.get("page"))
     context = {"run": run, "progress": selectors.scene_run_progress(run), "page": scenes}
     return render(request, "curation/scenes/run_detail.html", context)
@@ -48,12 +46,15 @@ def scene_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required()
 def scene_run_status(request: HttpRequest, pk: int) -> JsonResponse:
-    return JsonResponse(selectors.scene_run_progress(_get_run(pk)))
+    return JsonResponse(selectors.scene_run_progress(get_object_or_404(SceneRun, pk=pk)))
 
 
 @role_required()
 @require_POST
 def scene_run_retry(request: HttpRequest, pk: int) -> HttpResponse:
-    count = services.scene_run_retry_failed(_get_run(pk), user=request.user)
-    messages.success(request, f"Queued {count} failed batches again.")
+    count = services.scene_run_retry_failed(get_object_or_404(SceneRun, pk=pk), user=request.user)
+    if count:
+        messages.success(request, f"Queued {count} failed batches again.")
+    else:
+        messages.info(request, "No batch of this run has failed: there is nothing to retry.")
     return redirect("curation:scene-run-detail", pk=pk)

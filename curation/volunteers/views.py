@@ -277,7 +277,14 @@ def packet_upload_file(request: HttpRequest, token: str) -> JsonResponse:
             {"error": "Photos go straight to storage, not to the site."}, status=400
         )
     if int(request.META.get("CONTENT_LENGTH") or 0) > conf.photo_max_bytes() + 64_000:
-        return JsonResponse({"error": "The file is larger than the upload limit."}, status=413)
+        limit = f"{conf.photo_max_bytes() / 1e6:g} MB"
+        return JsonResponse(
+            {
+                "error": f"The file is larger than the {limit} limit. Please upload a photo "
+                "taken with your phone camera's normal settings."
+            },
+            status=413,
+        )
     content = request.FILES.get("file")
     if content is None:
         return JsonResponse({"error": "No photo was sent. Please choose it again."}, status=400)

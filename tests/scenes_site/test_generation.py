@@ -4,6 +4,8 @@ import hashlib
 import shutil
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from benchmark.scenes import load_grid, plan_scenes
@@ -162,3 +164,21 @@ def test_the_run_page_shows_progress_and_thumbnails(run_jobs, start_run, client_
     assert (status["jobs"], status["failures"]) == ({"succeeded": 3}, [])
     listing = client.get(reverse("curation:scene-run-list")).content.decode()
     assert "6/6" in listing
+
+
+@pytest.mark.django_db
+def test_the_status_poll_reads_every_batch_in_one_query(run_jobs, start_run, client_as, maintainer):
+    few = run_jobs(start_run, per_job=2)
+    many = run_jobs(start_run, per_job=1, batch_size=1)
+    client = client_as(maintainer)
+
+    def poll(run) -> tuple[int, dict]:
+        with CaptureQueriesContext(connection) as queries:
+            status = client.get(reverse("curation:scene-run-status", args=[run.pk])).json()
+        return len(queries), status
+
+    poll(few)
+    few_queries, few_status = poll(few)
+    many_queries, many_status = poll(many)
+    assert (few_status["job_count"], many_status["job_count"]) == (3, 6)
+    assert many_queries == few_queries

@@ -133,6 +133,7 @@ def test_a_post_larger_than_the_limit_is_refused_before_it_is_stored(client, pac
     big = SimpleUploadedFile("big.jpg", bytes(TEST_MAX_BYTES + 100_000), "image/jpeg")
     response = client.post(target["url"], {"upload": target["upload"], "file": big})
     assert response.status_code == 413
+    assert "limit. Please upload a photo" in response.json()["error"]
     assert Upload.objects.get().state == UploadState.AWAITING
 
 
