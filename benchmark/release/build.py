@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import benchmark
+from benchmark.parallel import ordered_map
 from benchmark.prompts import DEFAULT_TEMPLATES, PromptTemplateError, load_templates
 from benchmark.release import tables
 from benchmark.release.card import dataset_card
@@ -241,11 +242,18 @@ class _Builder:
         if staging.marker(group).exists():
             self._report(self.done + len(records), f"{group}: already staged")
             return
-        copies = (self._copy(path_of(record), record, staging.resumed) for record in records)
-        staging.write_group(group, copies)
+        resumed = staging.resumed
+        copies = ordered_map(lambda record: self._copy(path_of(record), record, resumed), records)
+        staging.write_group(group, self._reported(copies))
+
+    def _reported(self, entries: Iterable[FileEntry]) -> Iterator[FileEntry]:
+        for entry in entries:
+            self._report(self.done + 1, entry.path)
+            yield entry
 
     def _copy(self, rel_path: str, record: ImageRecord, resumed: bool) -> FileEntry:
-        """Copy one image, or keep the copy an interrupted run already made."""
+        """Copy one image, or keep the copy an interrupted run already made (runs on a
+        file-work thread: it reports nothing itself)."""
         size = self.sink.stored_size(rel_path, record.sha256) if resumed else None
         if size is not None:
             entry = FileEntry(rel_path, size, record.sha256)
@@ -257,7 +265,6 @@ class _Builder:
                 f"says {record.sha256}; the stored file changed or is corrupt: re-upload or "
                 "withdraw it"
             )
-        self._report(self.done + 1, rel_path)
         return entry
 
     def _text_group(self, staging: _Staging, group: str, files) -> None:

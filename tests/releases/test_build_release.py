@@ -10,6 +10,7 @@ from collections import Counter, defaultdict
 
 import pytest
 
+from benchmark.parallel import FILE_WORKERS
 from benchmark.prompts import ESCAPE_PHRASE, FRAMINGS
 from benchmark.release import (
     LocalSink,
@@ -212,7 +213,10 @@ def test_an_interrupted_export_leaves_nothing_and_resumes(build, tmp_path, tree_
     manifest = build(out, sink=sink)
 
     images = manifest["counts"]["memorisation"]["images"] + manifest["counts"]["probe"]["images"]
-    assert _CountingSink.copies == images - 40
+    # Copies run on threads a bounded window ahead of the reported progress: at least
+    # the 40 reported were kept, at most a window more.
+    ahead = 4 * FILE_WORKERS
+    assert images - 40 - ahead <= _CountingSink.copies <= images - 40
     build(tmp_path / "clean")
     assert tree_bytes(out) == tree_bytes(tmp_path / "clean")
     assert not staging.exists()
