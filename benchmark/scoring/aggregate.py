@@ -19,6 +19,8 @@ Counting rules:
 - With n = 0 the rates and intervals are null. Intervals are 95% Wilson score intervals.
 """
 
+import contextlib
+import gc
 import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -208,9 +210,23 @@ class Scorer:
         if self._tally is None:
             self._tally = Tally(self._cells)
         rows = []
-        for model in self.models:
-            rows += self._tally.rows(model, self._outcomes[model])
+        with _cyclic_gc_paused():
+            for model in self.models:
+                rows += self._tally.rows(model, self._outcomes[model])
         return rows
+
+
+@contextlib.contextmanager
+def _cyclic_gc_paused():
+    """Every row made here is kept, so the collector's passes over the growing heap
+    while they are made free nothing; with 100 models they took 60% of `rows()`."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _first_undecodable_line(path) -> int:
