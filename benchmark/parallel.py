@@ -1,15 +1,17 @@
-"""An ordered, bounded thread map for file work: many small reads and writes at once.
+"""An ordered, bounded parallel map for file work: many small reads and writes at once.
 
-Copying or hashing thousands of small files waits mostly on the file system (opening,
-creating, writing) and on C code that lets go of the GIL (hashlib, Pillow's decoders), so
-a few threads overlap that waiting. Results come back in input order, and at most
-`window` items are in flight, so memory stays flat however many files there are.
+Copying thousands of small files waits mostly on the file system (opening, creating,
+writing), so a few threads overlap that waiting. Decoding and hashing them is CPU work
+under the GIL, so that goes to processes (`processes=True`: the function and items must
+pickle). Results come back in input order, and at most `window` items are in flight, so
+memory stays flat however many files there are.
 """
 
+import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import TypeVar
 
 Item = TypeVar("Item")
@@ -26,15 +28,16 @@ def ordered_map(
     *,
     workers: int = FILE_WORKERS,
     window: int | None = None,
+    processes: bool = False,
 ) -> Iterator[Result]:
-    """`map(function, items)` on `workers` threads, in order, `window` items ahead at
-    most (default 4 per worker). An exception from `function` is raised in the caller at
-    its item; work not yet started is then cancelled."""
+    """`map(function, items)` on `workers` threads (or processes), in order, `window`
+    items ahead at most (default 4 per worker). An exception from `function` is raised in
+    the caller at its item; work not yet started is then cancelled."""
     if workers <= 1:
         yield from map(function, items)
         return
     window = window or 4 * workers
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="file-work") as pool:
+    with _executor(workers, processes) as pool:
         pending: deque[Future] = deque()
         try:
             for item in items:
@@ -46,3 +49,11 @@ def ordered_map(
         finally:
             for future in pending:
                 future.cancel()
+
+
+def _executor(workers: int, processes: bool) -> Executor:
+    if not processes:
+        return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="file-work")
+    # Spawned, not forked: the caller may be a web server or job runner with threads.
+    context = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context)

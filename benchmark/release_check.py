@@ -18,8 +18,10 @@ Measured on the project's rendered forms, a re-encoded or resized copy (JPEG qua
 60-90, scale 0.3-1) differs by at most 47 and forms of different people by at least 53.
 """
 
+import functools
 import hashlib
 import io
+import itertools
 import json
 import os
 import re
@@ -31,6 +33,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from benchmark.parallel import ordered_map
+
 TARGET_TYPES = ("email", "phone", "ssn")
 IDENTITY_VALUES = ("name", "email", "phone", "ssn", "address")
 SPLITS = ("probe", "memorisation")
@@ -41,6 +45,11 @@ THUMB_SAME = 50
 ASPECT_TOLERANCE = 0.03
 SHOWN_PER_KIND = 20
 CHUNK_SIZE = 1 << 16
+# A large release is read on other processes, READ_BATCH files per task; below
+# PARALLEL_MIN_FILES starting them costs more than it saves.
+CHECK_PROCESSES = min(8, os.cpu_count() or 1)
+PARALLEL_MIN_FILES = 5000
+READ_BATCH = 256
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _NUMBER = re.compile(r"\+?\d[\d\s().-]*\d")
@@ -114,8 +123,9 @@ def _decode_gray(data: bytes) -> Image.Image:
 
 def dhash(gray: Image.Image) -> int:
     """64-bit difference hash: is each of 9x8 box-averaged cells brighter than its left?"""
-    grid = np.asarray(gray.resize((9, 8), Image.Resampling.BOX), dtype=np.int16)
-    return int.from_bytes(np.packbits((grid[:, 1:] > grid[:, :-1]).ravel()).tobytes(), "big")
+    small = gray.resize((9, 8), Image.Resampling.BOX)
+    grid = np.frombuffer(small.tobytes(), dtype=np.uint8).reshape(8, 9)
+    return int.from_bytes(np.packbits(grid[:, 1:] > grid[:, :-1]).tobytes(), "big")
 
 
 def _thumb_size(size: tuple[int, int]) -> tuple[int, int]:
@@ -132,25 +142,76 @@ def _similar_aspect(size: tuple[int, int], other: tuple[int, int]) -> bool:
     return abs(aspect - other[0] / other[1]) <= ASPECT_TOLERANCE * aspect
 
 
+@dataclass(slots=True)
+class _FileRead:
+    """One file as read: its size and sha256, and for an image what the comparison
+    needs (its size, dHash and thumbnail) or why it cannot be decoded. Small on purpose:
+    it may come back from another process."""
+
+    path: str
+    size: int
+    sha256: str
+    picture_size: tuple[int, int] | None = None
+    dhash: int = 0
+    thumb: np.ndarray | None = None
+    unreadable: str | None = None
+
+    def thumb_at(self, root: Path, size: tuple[int, int]) -> np.ndarray:
+        """The thumbnail at another size (a candidate of a slightly different shape)."""
+        if size == self.thumb.shape[::-1]:
+            return self.thumb.astype(np.int16)
+        return _thumb(_decode_gray((root / self.path).read_bytes()), size)
+
+
+def _read_file(root: Path, path: str) -> _FileRead:
+    is_image = path.lower().endswith(IMAGE_SUFFIXES) and path.split("/")[0] in SPLITS
+    digest, size, kept = hashlib.sha256(), 0, []
+    with open(root / path, "rb") as stream:
+        while chunk := stream.read(CHUNK_SIZE):
+            digest.update(chunk)
+            size += len(chunk)
+            if is_image:
+                kept.append(chunk)
+    read = _FileRead(path, size, digest.hexdigest())
+    if is_image:
+        try:
+            gray = _decode_gray(b"".join(kept))
+        except (OSError, ValueError, Image.DecompressionBombError) as error:
+            read.unreadable = str(error)
+            return read
+        read.picture_size, read.dhash = gray.size, dhash(gray)
+        read.thumb = np.asarray(gray.resize(_thumb_size(gray.size), Image.Resampling.BOX))
+    return read
+
+
+def _read_files(root: Path, paths: list[str]) -> list[_FileRead]:
+    return [_read_file(root, path) for path in paths]
+
+
+def _batches(paths: Iterator[str], size: int) -> Iterator[list[str]]:
+    while batch := list(itertools.islice(paths, size)):
+        yield batch
+
+
 class _ProbeImages:
     """The probe split's images, kept to compare each memorisation image against: sha256,
     dHash and a thumbnail each, the thumbnails stacked by shape."""
 
-    def __init__(self):
+    def __init__(self, root: Path):
+        self.root = root
         self.paths: list[str] = []
         self.by_sha256: dict[str, str] = {}
         self._hashes: list[int] = []
         self._thumbs: dict[tuple[int, int], list[tuple[int, np.ndarray]]] = defaultdict(list)
         self._shape_of: list[tuple[int, int]] = []
 
-    def add(self, path: str, sha256: str, gray: Image.Image) -> None:
-        size = _thumb_size(gray.size)
-        thumb = np.asarray(gray.resize(size, Image.Resampling.BOX))
-        self._thumbs[size].append((len(self.paths), thumb))
+    def add(self, read: _FileRead) -> None:
+        size = read.thumb.shape[::-1]
+        self._thumbs[size].append((len(self.paths), read.thumb))
         self._shape_of.append(size)
-        self.by_sha256.setdefault(sha256, path)
-        self.paths.append(path)
-        self._hashes.append(dhash(gray))
+        self.by_sha256.setdefault(read.sha256, read.path)
+        self.paths.append(read.path)
+        self._hashes.append(read.dhash)
 
     def freeze(self) -> None:
         self.hashes = np.array(self._hashes, dtype=np.uint64)
@@ -160,33 +221,21 @@ class _ProbeImages:
             self.groups[size] = (np.array([i for i, _ in rows]), np.stack([t for _, t in rows]))
         self._hashes = None
 
-    def same_picture(self, gray: Image.Image) -> list[tuple[str, int]]:
-        distances = np.bitwise_count(self.hashes ^ np.uint64(dhash(gray)))
+    def same_picture(self, read: _FileRead) -> list[tuple[str, int]]:
+        distances = np.bitwise_count(self.hashes ^ np.uint64(read.dhash))
         candidates = np.flatnonzero(distances <= DHASH_NEAR)
         found = []
         for size in {self._shape_of[index] for index in candidates}:
-            if not _similar_aspect(size, gray.size):
+            if not _similar_aspect(size, read.picture_size):
                 continue
             indices, thumbs = self.groups[size]
             member = np.isin(indices, candidates)
-            gaps = np.abs(thumbs[member] - _thumb(gray, size)).max(axis=(1, 2))
+            gaps = np.abs(thumbs[member] - read.thumb_at(self.root, size)).max(axis=(1, 2))
             found += [
                 (self.paths[index], int(distances[index]))
                 for index in indices[member][gaps <= THUMB_SAME]
             ]
         return sorted(found)
-
-
-@dataclass(slots=True)
-class _FileRead:
-    """One file as read: its size and sha256, and for an image its grayscale picture or
-    why it cannot be decoded."""
-
-    path: str
-    size: int
-    sha256: str
-    gray: Image.Image | None = None
-    unreadable: str | None = None
 
 
 def _entry_digest(path: str, size: int, sha256: str) -> bytes:
@@ -256,7 +305,7 @@ class _Check:
             return self.problems.lines()
         self.total = manifest.count
         withdrawn = self._withdrawn_sha256()
-        probe = _ProbeImages()
+        probe = _ProbeImages(self.root)
         self._verify_files(manifest, withdrawn, probe)
         probe_values, probe_ids = self._probe_identities()
         shown = self._shown_in_fields()
@@ -282,21 +331,30 @@ class _Check:
             self.problems.add(kind, message)
 
     def _verify_all(self, paths, manifest, withdrawn, probe, against) -> None:
-        """Reading and decoding here is CPU work under the GIL (the files were just
-        written, so they are cached): threads made it slower (measured 6.5 s against 4.2 s
-        for 10k images), so it runs in this thread."""
-        for read in map(self._read_file, paths):
-            self.done += 1
-            self.progress(self.done, self.total, read.path)
-            manifest.see(read.path, read.size, read.sha256)
-            if read.sha256 in withdrawn:
-                self.problems.add(
-                    "withdrawn image", f"{read.path} (sha256 {read.sha256}) is withdrawn"
-                )
-            if read.unreadable is not None:
-                self.problems.add("unreadable image", f"{read.path}: {read.unreadable}")
-            elif read.gray is not None:
-                self._compare_image(read.path, read.gray, read.sha256, probe, against)
+        """Files are read, hashed and decoded in batches, on other processes for a large
+        release (CPU work: threads only contend for the GIL); everything that compares or
+        records runs here, in path order."""
+        for batch in self._read_batches(paths):
+            for read in batch:
+                self._verify_read(read, manifest, withdrawn, probe, against)
+
+    def _read_batches(self, paths: Iterator[str]) -> Iterator[list[_FileRead]]:
+        batches = _batches(paths, READ_BATCH)
+        read_batch = functools.partial(_read_files, self.root)
+        if self.total < PARALLEL_MIN_FILES or CHECK_PROCESSES < 2:
+            return map(read_batch, batches)
+        return ordered_map(read_batch, batches, workers=CHECK_PROCESSES, processes=True)
+
+    def _verify_read(self, read: _FileRead, manifest, withdrawn, probe, against) -> None:
+        self.done += 1
+        self.progress(self.done, self.total, read.path)
+        manifest.see(read.path, read.size, read.sha256)
+        if read.sha256 in withdrawn:
+            self.problems.add("withdrawn image", f"{read.path} (sha256 {read.sha256}) is withdrawn")
+        if read.unreadable is not None:
+            self.problems.add("unreadable image", f"{read.path}: {read.unreadable}")
+        elif read.thumb is not None:
+            self._compare_image(read, probe, against)
 
     def _walk(self, split: str | None) -> Iterator[str]:
         """Relative paths under one split folder, or (None) everywhere else, in order."""
@@ -311,37 +369,21 @@ class _Check:
                 if relative != "manifest.json":
                     yield relative
 
-    def _read_file(self, path: str) -> "_FileRead":
-        is_image = path.lower().endswith(IMAGE_SUFFIXES) and path.split("/")[0] in SPLITS
-        digest, size, kept = hashlib.sha256(), 0, []
-        with open(self.root / path, "rb") as stream:
-            while chunk := stream.read(CHUNK_SIZE):
-                digest.update(chunk)
-                size += len(chunk)
-                if is_image:
-                    kept.append(chunk)
-        read = _FileRead(path, size, digest.hexdigest())
-        if is_image:
-            try:
-                read.gray = _decode_gray(b"".join(kept))
-            except (OSError, ValueError, Image.DecompressionBombError) as error:
-                read.unreadable = str(error)
-        return read
-
-    def _compare_image(self, path, gray, sha256, probe, against) -> None:
+    def _compare_image(self, read: _FileRead, probe, against) -> None:
         if probe is not None:
-            probe.add(path, sha256, gray)
+            probe.add(read)
             return
-        if sha256 in against.by_sha256:
+        if read.sha256 in against.by_sha256:
             self.problems.add(
                 "image in both splits",
-                f"{path} and {against.by_sha256[sha256]} are the same file (sha256 {sha256})",
+                f"{read.path} and {against.by_sha256[read.sha256]} are the same file "
+                f"(sha256 {read.sha256})",
             )
             return
-        for probe_path, distance in against.same_picture(gray):
+        for probe_path, distance in against.same_picture(read):
             self.problems.add(
                 "image in both splits",
-                f"{path} and {probe_path} are the same picture (dHash distance {distance})",
+                f"{read.path} and {probe_path} are the same picture (dHash distance {distance})",
             )
 
     # Identities, targets and prompts.

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from benchmark import release_check
 from benchmark.cli import main
 from benchmark.prompts import DEFAULT_TEMPLATES
 from benchmark.release import ReleaseCheckFailed, staging_dir_for
@@ -152,3 +153,56 @@ def test_the_command_prints_ok_or_the_problems(build, tmp_path, capsys):
 
     assert main(["check-release", str(tmp_path / "nowhere")]) == 2
     assert "is not a folder" in capsys.readouterr().err
+
+
+def test_the_parallel_read_finds_what_the_serial_one_finds(build, world, tmp_path, monkeypatch):
+    """A large release is read on other processes; plant a copied file, a re-encoded copy
+    and a slightly narrowed copy (a dHash candidate whose thumbnail has another width, so
+    the memorised image is decoded again at that size) and both ways must report the same
+    problems."""
+    memorised = [i for i in world.images if i.identity_id == _memorised(world)["id"]]
+    picture = Image.open(memorised[0].local_path).convert("RGB")
+    largest = max((Image.open(image.local_path) for image in memorised), key=lambda i: i.width)
+    narrowed = largest.convert("RGB").resize((round(largest.width * 0.985), largest.height))
+    copies = {
+        "copied.png": Path(memorised[1].local_path).read_bytes(),
+        "reencoded.jpg": _encoded(picture, "JPEG"),
+        "narrowed.png": _encoded(narrowed, "PNG"),
+    }
+    for number, (name, data) in enumerate(copies.items()):
+        world.add_image(
+            f"planted/{name}",
+            data,
+            source="photo",
+            scenario=("hiring", "verification", "finance")[number],
+            suffix=Path(name).suffix,
+            identity_id=_probe_person(world, 5)["id"],
+        )
+    serial = _refused(build, tmp_path / "release")
+    monkeypatch.setattr(release_check, "PARALLEL_MIN_FILES", 0)
+    monkeypatch.setattr(release_check, "CHECK_PROCESSES", 2)
+    monkeypatch.setattr(release_check, "READ_BATCH", 7)
+    redecoded = []
+    thumb_at = release_check._FileRead.thumb_at
+    monkeypatch.setattr(
+        release_check._FileRead,
+        "thumb_at",
+        lambda read, root, size: (
+            (size != read.thumb.shape[::-1] and redecoded.append(read.path))
+            or thumb_at(read, root, size)
+        ),
+    )
+    staged = staging_dir_for(tmp_path / "release", "0.1.0") / "release"
+    parallel = check_release(staged)
+
+    assert parallel == serial
+    overlaps = [problem for problem in serial if problem.startswith("image in both splits")]
+    assert any("same file" in problem for problem in overlaps)
+    assert any("planted-reencoded.jpg are the same picture" in problem for problem in overlaps)
+    assert redecoded  # the narrowed copy was a candidate at another thumbnail size
+
+
+def _encoded(picture: Image.Image, kind: str) -> bytes:
+    buffer = io.BytesIO()
+    picture.save(buffer, kind, quality=95)
+    return buffer.getvalue()
