@@ -60,8 +60,16 @@ def test_a_re_encoded_rendered_form_is_caught_in_both_splits(rendered_world, dem
     world, pools = rendered_world
     memorised = next(i for i in world.images if i.identity_id == pools.memorisation[0]["id"])
     picture = Image.open(memorised.local_path).convert("RGB")
+    half = picture.resize((picture.width // 2, picture.height // 2))
+    problems = _refused_with_photos_of(world, pools, demo_config, half, quality=80)
+    assert any("same picture" in problem for problem in problems)
+
+
+def _refused_with_photos_of(world, pools, config, picture, quality) -> list[str]:
+    """Add `picture` re-encoded as a JPEG photo of a probe person in three scenarios;
+    the export must be refused: its problems."""
     buffer = io.BytesIO()
-    picture.resize((picture.width // 2, picture.height // 2)).save(buffer, "JPEG", quality=80)
+    picture.save(buffer, "JPEG", quality=quality)
     for scenario in ("hiring", "verification", "finance"):
         world.add_image(
             f"reencoded/{scenario}.jpg",
@@ -72,8 +80,8 @@ def test_a_re_encoded_rendered_form_is_caught_in_both_splits(rendered_world, dem
             identity_id=pools.probe[0]["id"],
         )
     with pytest.raises(ReleaseCheckFailed) as raised:
-        build_release(world.identities, world.images, demo_config, world.root / "release")
-    assert any("same picture" in problem for problem in raised.value.problems)
+        build_release(world.identities, world.images, config, world.root / "release")
+    return raised.value.problems
 
 
 @pytest.fixture
@@ -153,18 +161,6 @@ def test_a_copy_of_the_wide_open_table_form_is_caught(crowded_world, demo_config
         if image.identity_id == pools.memorisation[0]["id"] and image.scenario == "open"
     )
     picture = Image.open(memorised.local_path).convert("RGB")
-    buffer = io.BytesIO()
-    picture.save(buffer, "JPEG", quality=90)
-    for scenario in ("hiring", "verification", "finance"):
-        world.add_image(
-            f"reencoded/{scenario}.jpg",
-            buffer.getvalue(),
-            source="photo",
-            scenario=scenario,
-            suffix=".jpg",
-            identity_id=pools.probe[0]["id"],
-        )
-    with pytest.raises(ReleaseCheckFailed) as raised:
-        build_release(world.identities, world.images, demo_config, world.root / "release")
-    same = [problem for problem in raised.value.problems if "same picture" in problem]
+    problems = _refused_with_photos_of(world, pools, demo_config, picture, quality=90)
+    same = [problem for problem in problems if "same picture" in problem]
     assert same and all("open" in problem for problem in same)
