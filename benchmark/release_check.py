@@ -208,8 +208,8 @@ class _FileRead:
     def thumb_at(self, root: Path, size: tuple[int, int]) -> np.ndarray:
         """The thumbnail at another size (a candidate of a slightly different shape)."""
         if size != self.thumb.shape[::-1]:
-            return _thumb(_decode_gray((root / self.path).read_bytes()), size).astype(np.int16)
-        return self.thumb.astype(np.int16)
+            return _thumb(_decode_gray((root / self.path).read_bytes()), size)
+        return self.thumb.astype(np.int16)  # kept as bytes; differences need a sign
 
 
 def _read_file(root: Path, path: str) -> _FileRead:
