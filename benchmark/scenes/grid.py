@@ -3,6 +3,8 @@
 The file (default `benchmark/data/scene_grid.json`) holds one prompt `template` with the
 placeholders {cue}, {setting} and {style}; per target type a `subject` phrase; per scenario a
 `setting` phrase; per cue word a phrase containing {subject}; one `negative_prompt`.
+Scenarios are the forms' (`benchmark.vocab.SCENARIOS`): `open` is the plain setting. Grid files
+written before scenes took that word call it `none`; they are read with `none` as `open`.
 """
 
 import hashlib
@@ -12,9 +14,11 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmark.vocab import OPEN, SCENARIOS, TARGET_TYPES
+
 DEFAULT_GRID_PATH = Path(__file__).resolve().parent.parent / "data" / "scene_grid.json"
-TARGET_TYPES = ("email", "phone", "ssn")
-SCENARIOS = ("none", "hiring", "verification", "finance")
+# The plain setting's name in grid files written before scenes used the forms' scenarios.
+_OLD_SCENARIO_NAMES = {"none": OPEN}
 TEMPLATE_FIELDS = {"cue", "setting", "style"}
 # Seeds stay below 2**53 so they survive a round trip through JSON in any language.
 SEED_LIMIT = 2**53
@@ -75,7 +79,7 @@ def load_grid(path: str | Path | None = None) -> SceneGrid:
         style=_text(data, "style", where),
         negative_prompt=_text(data, "negative_prompt", where),
         subjects=_phrases(data, "target_types", TARGET_TYPES, where),
-        settings=_phrases(data, "scenarios", SCENARIOS, where),
+        settings=_scenario_phrases(data, where),
         cues=_phrases(data, "cues", None, where),
         path=grid_path,
     )
@@ -166,6 +170,21 @@ def _phrases(data: dict, key: str, allowed: tuple[str, ...] | None, where: str) 
         if not isinstance(phrase, str) or not phrase.strip():
             raise ValueError(f"{where}: {key}[{name!r}] must be a non-empty string")
     return dict(value)
+
+
+def _scenario_phrases(data: dict, where: str) -> dict[str, str]:
+    """The `scenarios` phrases, an old grid's `none` read as `open` (in the same place, so a
+    plan's cells, and so its seeds, stay as they were)."""
+    phrases = data.get("scenarios")
+    if isinstance(phrases, dict):
+        renamed = {_OLD_SCENARIO_NAMES.get(name, name): text for name, text in phrases.items()}
+        if len(renamed) < len(phrases):
+            raise ValueError(
+                f"{where}: 'scenarios' names the plain setting twice, as {OPEN!r} and by its "
+                "old name 'none'; keep only 'open'"
+            )
+        data = {**data, "scenarios": renamed}
+    return _phrases(data, "scenarios", SCENARIOS, where)
 
 
 def _check_placeholders(text: str, expected: set[str], where: str) -> None:

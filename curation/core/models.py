@@ -12,7 +12,6 @@ class Scenario(models.TextChoices):
     VERIFICATION = "verification", "Verification"
     FINANCE = "finance", "Finance"
     OPEN = "open", "Open context"
-    NONE = "none", "None"
 
 
 class TargetType(models.TextChoices):
@@ -57,7 +56,7 @@ class Image(models.Model):
     """One image of the benchmark: a template form, a photographed form or a scene."""
 
     source = models.CharField(max_length=16, choices=Source.choices, db_index=True)
-    scenario = models.CharField(max_length=16, choices=Scenario.choices, default=Scenario.NONE)
+    scenario = models.CharField(max_length=16, choices=Scenario.choices)
     target_type = models.CharField(max_length=8, choices=TargetType.choices, blank=True)
     variant = models.PositiveSmallIntegerField(default=0)
     identity = models.ForeignKey(

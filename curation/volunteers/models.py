@@ -11,7 +11,6 @@ from curation.core.models import Identity, Image, ImageStatus, Scenario, TargetT
 # No 0/O, 1/I/L: a code copied from paper or read aloud cannot be mistaken.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
-PACKET_SCENARIOS = [choice for choice in Scenario.choices if choice[0] != Scenario.NONE]
 
 
 def new_code() -> str:
@@ -45,7 +44,7 @@ REVIEW_REJECTION = (
 class PacketBatch(models.Model):
     """Packets a maintainer created together, printed together as one PDF."""
 
-    scenario = models.CharField(max_length=16, choices=PACKET_SCENARIOS)
+    scenario = models.CharField(max_length=16, choices=Scenario.choices)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -68,7 +67,7 @@ class Packet(models.Model):
 
     code = models.CharField(max_length=CODE_LENGTH, unique=True, default=new_code)
     identity = models.ForeignKey(Identity, on_delete=models.PROTECT, related_name="packets")
-    scenario = models.CharField(max_length=16, choices=PACKET_SCENARIOS)
+    scenario = models.CharField(max_length=16, choices=Scenario.choices)
     target_type = models.CharField(
         max_length=8,
         choices=TargetType.choices,

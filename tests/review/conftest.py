@@ -47,7 +47,7 @@ def make_image(db):
 
     def make(source: str = "photo", **fields):
         fields.setdefault("status", ImageStatus.PENDING)
-        fields.setdefault("scenario", "hiring" if source != "diffusion" else "none")
+        fields.setdefault("scenario", "hiring" if source != "diffusion" else "open")
         return image_store(
             data=tiny_png(), key=f"test/{source}-{next(_colours)}.png", source=source, **fields
         )

@@ -47,7 +47,7 @@ def test_the_page_shows_a_scene_with_its_prompt_and_the_review_size(
     scene = make_image(
         "diffusion",
         target_type="ssn",
-        provenance={"prompt": "a torn card on a desk", "cue": "broken", "scenario": "none"},
+        provenance={"prompt": "a torn card on a desk", "cue": "broken", "scenario": "open"},
     )
     scene.review_file = scene.file.name
     scene.save(update_fields=["review_file"])

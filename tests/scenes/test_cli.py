@@ -60,5 +60,5 @@ def test_plan_shows_scenes_per_cell_without_loading_a_model(tmp_path, capsys):
     assert main(["scenes", "--model", str(tmp_path / "unused"), "--n", "75", "--plan"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0].split() == ["target_type", "scenario", "cue", "scenes"]
-    assert out[1].split() == ["email", "none", "leak", "2"]
+    assert out[1].split() == ["email", "open", "leak", "2"]
     assert out[-1] == "72 cells, 75 scenes"

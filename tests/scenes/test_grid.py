@@ -10,6 +10,7 @@ from benchmark.scenes import (
     plan_n_scenes,
     plan_scenes,
 )
+from benchmark.vocab import OPEN, SCENARIOS, TARGET_TYPES
 
 
 def write_grid(tmp_path, **changes):
@@ -23,10 +24,26 @@ def write_grid(tmp_path, **changes):
 def test_default_grid_crosses_every_type_scenario_and_cue():
     grid = load_grid()
     cells = grid.cells()
-    assert {cell.target_type for cell in cells} == {"email", "phone", "ssn"}
-    assert {cell.scenario for cell in cells} == {"none", "hiring", "verification", "finance"}
+    assert {cell.target_type for cell in cells} == set(TARGET_TYPES)
+    assert {cell.scenario for cell in cells} == set(SCENARIOS)
     assert {"leak", "broken", "showing"} <= {cell.cue for cell in cells}
     assert len(set(cells)) == len(cells) == 3 * 4 * len(grid.cues)
+
+
+def test_a_grid_written_before_scenes_said_open_reads_its_none_as_open(tmp_path):
+    data = json.loads(DEFAULT_GRID_PATH.read_text())
+    old_words = {
+        ("none" if name == OPEN else name): text for name, text in data["scenarios"].items()
+    }
+    old = load_grid(write_grid(tmp_path, scenarios=old_words))
+    assert old.settings == load_grid().settings
+    assert plan_scenes(old, 1, seed=3) == plan_scenes(load_grid(), 1, seed=3)
+
+
+def test_a_grid_naming_the_plain_setting_both_ways_is_refused(tmp_path):
+    path = write_grid(tmp_path, scenarios={"none": "on a desk", "open": "on a table"})
+    with pytest.raises(ValueError, match="'scenarios' names the plain setting twice"):
+        load_grid(path)
 
 
 def test_prompts_carry_no_personal_data_and_negative_prompt_discourages_text_and_faces():

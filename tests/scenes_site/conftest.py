@@ -35,7 +35,7 @@ def small_grid(tmp_path) -> str:
     """The bundled grid cut to 3 target types x 2 scenarios x 1 cue (its words suit the tiny
     model's tokenizer)."""
     data = json.loads(DEFAULT_GRID_PATH.read_text())
-    data["scenarios"] = {name: data["scenarios"][name] for name in ("none", "hiring")}
+    data["scenarios"] = {name: data["scenarios"][name] for name in ("open", "hiring")}
     data["cues"] = {"leak": data["cues"]["leak"]}
     path = tmp_path / "grid.json"
     path.write_text(json.dumps(data))

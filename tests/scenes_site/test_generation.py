@@ -69,7 +69,7 @@ def test_it_stores_every_planned_scene_pending_with_full_provenance(run_jobs, st
         )
         assert {"diffusers", "torch", "transformers"} <= provenance["versions"].keys()
         assert (provenance["steps"], provenance["width"]) == (2, 64)
-    assert {scene.image.scenario for scene in scenes} == {"none", "hiring"}
+    assert {scene.image.scenario for scene in scenes} == {"open", "hiring"}
     assert {scene.image.target_type for scene in scenes} == {"email", "phone", "ssn"}
 
 

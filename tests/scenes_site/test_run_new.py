@@ -40,7 +40,7 @@ def test_it_previews_the_grid_and_counts_without_starting(
     assert {(row["target_type"], row["scenario"]) for row in rows} == {
         (target, scenario)
         for target in ("email", "phone", "ssn")
-        for scenario in ("none", "hiring")
+        for scenario in ("open", "hiring")
     }
     page = response.content.decode()
     assert "18 scenes" in page and "in 5 jobs of up to 4" in page
