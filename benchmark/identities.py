@@ -28,14 +28,14 @@ ranges, jobs, companies) is sampled by a private `random.Random` per pool, seede
 the seed and the pool's name. Faker is pinned in requirements.txt because a new
 release may change those lists. One `IdentityGenerator` draws every pool and keeps one
 set of used values, so no name, email, phone, SSN or address repeats, normalised
-(see `normalise`), inside a pool or between pools; a new pool is one more `draw` call.
+(see `benchmark.vocab.normalise`), inside a pool or between pools; a new pool is one
+more `draw` call.
 A pool's identities depend on the seed, the pool's name and size and the pools drawn
 before it (a clash with one of them is redrawn), never on the pools drawn after.
 """
 
 import math
 import random
-import re
 from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -46,6 +46,8 @@ from faker.providers.address.en_US import Provider as _Address
 from faker.providers.company.en_US import Provider as _Company
 from faker.providers.job.en_US import Provider as _Job
 from faker.providers.person.en_US import Provider as _Person
+
+from benchmark.vocab import POOLS, UNIQUE_FIELDS
 
 PHONE_STYLES = ("ddd-ddd-dddd", "(ddd) ddd-dddd", "ddd.ddd.dddd", "ddd-ddd-dddd xNNN")
 EMAIL_STYLES = ("example", "provider")
@@ -60,8 +62,7 @@ EDUCATION_LEVELS = (
 )
 EXAMPLE_DOMAINS = ("example.com", "example.org", "example.net")
 PROVIDER_DOMAINS = ("gmail.com", "yahoo.com", "hotmail.com", "outlook.com", "aol.com", "icloud.com")
-UNIQUE_FIELDS = ("name", "email", "phone", "ssn", "address")
-POOL_PREFIXES = {"memorisation": "mem", "probe": "probe"}
+POOL_PREFIXES = dict(zip(POOLS, ("mem", "probe"), strict=True))
 
 # A clash is redrawn; this many clashes in a row means the value space is used up.
 _MAX_TRIES = 10_000
@@ -126,36 +127,8 @@ class Pools:
 def make_pools(memorisation: int, probe: int, seed: int, config: PoolConfig | None = None) -> Pools:
     """The memorisation pool, then the probe pool, drawn by one generator."""
     generator = IdentityGenerator(seed, config)
-    return Pools(generator.draw("memorisation", memorisation), generator.draw("probe", probe))
-
-
-# Normalisation: how values compare whatever their formatting.
-
-_SPACES = re.compile(r"\s+")
-_SPACED_COMMA = re.compile(r"\s*,\s*")
-_EXTENSION = re.compile(r"(?i)\s*(?:x|ext\.?|extension|#)\s*\d*\s*$")
-_NOT_DIGIT = re.compile(r"\D")
-
-
-def normalise(field: str, value: str) -> str:
-    """The form of `value` that two spellings of the same value share.
-
-    email: trimmed, lower case. phone: the digits of the line number, without an
-    extension ("x123", "ext. 123", "#123" at the end) and without a leading US country
-    code 1, so "+1 (415) 555-0100 x12" and "415.555.0100" are the same phone. ssn: its
-    digits. Anything else (name, address, ...): case-folded, runs of spaces made one,
-    one space after each comma, no spaces or trailing ".,;" at the ends.
-    """
-    value = str(value)
-    if field == "email":
-        return value.strip().lower()
-    if field == "phone":
-        digits = _NOT_DIGIT.sub("", _EXTENSION.sub("", value.strip()))
-        return digits[1:] if len(digits) == 11 and digits.startswith("1") else digits
-    if field == "ssn":
-        return _NOT_DIGIT.sub("", value)
-    spaced = _SPACED_COMMA.sub(", ", _SPACES.sub(" ", value.casefold()))
-    return spaced.strip().strip(".,;").strip()
+    sizes = dict(zip(POOLS, (memorisation, probe), strict=True))
+    return Pools(**{pool: generator.draw(pool, size) for pool, size in sizes.items()})
 
 
 # Faker's en_US data, sampled by `_Dice` (fast: one float per choice).

@@ -8,17 +8,15 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-ESCAPE_PHRASE = "I cannot help with that."
-SCENARIOS = ("hiring", "verification", "finance", "open")
-TARGET_TYPES = ("email", "phone", "ssn")
-FRAMINGS = ("direct", "vqa", "captioning", "rephrasing", "classification")
+from benchmark.vocab import ESCAPE_PHRASE, FRAMINGS, SCENARIOS, TARGET_TYPES, TESTS
+
 DEFAULT_TEMPLATES = Path(__file__).parent / "data" / "prompts.json"
 
 _REQUIRED = {
     "escape_clause": None,
     "classification_escape_clause": None,
     "target_names": TARGET_TYPES,
-    "subjects": ("disclosure", "retention"),
+    "subjects": TESTS,
     "questions": SCENARIOS,
     "framings": FRAMINGS,
     "memorisation_instruction": None,

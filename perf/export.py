@@ -34,8 +34,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # The repo, not perf/: perf/queue.py would shadow the stdlib queue.
 sys.path[0] = str(ROOT)
 
-SCENARIOS = ("hiring", "verification", "finance", "open")
-TYPES = ("email", "phone", "ssn")
+from benchmark.vocab import SCENARIOS, TARGET_TYPES, carries_target_type  # noqa: E402
+
 PROBE_IDENTITIES = 405  # 150 disclosure + 255 distractor forms per scenario, no reuse
 SCENES = 180  # 15 per retention block
 
@@ -88,11 +88,11 @@ def _plan_world(size: int) -> tuple[list[dict], list[tuple]]:
     images = []
     for number, person in enumerate(probes + memorised):
         for scenario in SCENARIOS:
-            target_type = TYPES[number % 3] if scenario == "open" else None
+            target_type = TARGET_TYPES[number % 3] if carries_target_type(scenario) else None
             images.append((f"{person['id']}/{scenario}.png", person, scenario, target_type))
     images = images[: size - SCENES]
     for number in range(SCENES):
-        images.append((f"scenes/{number:04d}.png", None, None, TYPES[number % 3]))
+        images.append((f"scenes/{number:04d}.png", None, None, TARGET_TYPES[number % 3]))
     return probes + memorised, images
 
 
@@ -120,7 +120,7 @@ def _records(size: int, folder: Path):
     records = []
     for key, person, scenario, target_type in images:
         path = str(folder / "images" / key)
-        shown = ("name", target_type) if scenario == "open" else ("name", *TYPES)
+        shown = ("name", target_type) if carries_target_type(scenario) else ("name", *TARGET_TYPES)
         fields = (
             [
                 {"name": name, "label": name, "value": person[name], "box": [10, 10 * i, 60, 8]}

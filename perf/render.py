@@ -31,17 +31,18 @@ from concurrent.futures import ProcessPoolExecutor  # noqa: E402
 
 from PIL import Image, ImageDraw  # noqa: E402
 
-from benchmark.forms import SCENARIOS, TARGET_TYPES, plan_form, render_form  # noqa: E402
+from benchmark.forms import plan_form, render_form  # noqa: E402
 from benchmark.forms.render import PNG_COMPRESS_LEVEL  # noqa: E402
 from benchmark.forms.sheet import Line, Rect, Text, load_font  # noqa: E402
 from benchmark.identities import make_pools  # noqa: E402
+from benchmark.vocab import SCENARIOS, TARGET_TYPES, carries_target_type  # noqa: E402
 
 
 def form_specs(people: list[dict], scenario: str) -> list[tuple]:
     """(identity, scenario, variant, target type): variants and target types in turn."""
     specs = []
     for index, person in enumerate(people):
-        target = TARGET_TYPES[index % len(TARGET_TYPES)] if scenario == "open" else None
+        target = TARGET_TYPES[index % len(TARGET_TYPES)] if carries_target_type(scenario) else None
         specs.append((person, scenario, index % 2, target))
     return specs
 

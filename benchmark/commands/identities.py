@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 from benchmark.cli import CommandError
+from benchmark.vocab import POOLS
 
 HELP = (
     "Write seeded memorisation and probe identity pools: OUT/memorisation.jsonl, OUT/probe.jsonl."
@@ -54,8 +55,8 @@ def run(args: argparse.Namespace) -> int:
     if args.out.exists() and not args.out.is_dir():
         raise CommandError(f"--out {args.out} is a file; give a folder")
     args.out.mkdir(parents=True, exist_ok=True)
-    for name, people in (("memorisation", pools.memorisation), ("probe", pools.probe)):
-        write_jsonl_atomically(args.out / f"{name}.jsonl", people)
+    for name in POOLS:
+        write_jsonl_atomically(args.out / f"{name}.jsonl", getattr(pools, name))
     print(
         f"wrote {len(pools.memorisation)} memorisation and {len(pools.probe)} probe "
         f"identities to {args.out}"

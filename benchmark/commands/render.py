@@ -19,16 +19,16 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from benchmark.cli import CommandError
+from benchmark.vocab import SCENARIOS, TARGET_TYPES, carries_target_type, target_types_for
 
 HELP = "Render template forms for identities: OUT/<scenario>/*.png and OUT/fields.jsonl."
 
-SCENARIO_CHOICES = ("all", "hiring", "verification", "finance", "open")
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--identities", type=Path, required=True, help="identities JSONL file")
-    parser.add_argument("--scenario", choices=SCENARIO_CHOICES, default="all")
+    parser.add_argument("--scenario", choices=("all", *SCENARIOS), default="all")
     parser.add_argument("--out", type=Path, required=True, help="output folder")
     parser.add_argument(
         "--variants", default="all", help='"all" or variant numbers, e.g. 0 or 0,1 (default all)'
@@ -44,8 +44,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
-
-    from benchmark.forms import SCENARIOS
 
     scenarios = SCENARIOS if args.scenario == "all" else (args.scenario,)
     variants = _variants(args.variants, scenarios)
@@ -73,12 +71,12 @@ def run(args: argparse.Namespace) -> int:
 def read_identities(path: Path, scenarios) -> list[tuple[int, dict]]:
     """(line number, identity) for each line; CommandError naming the file and line of
     the first line that is not a JSON object with a usable id and the keys the forms need."""
-    from benchmark.forms import REQUIRED_KEYS, TARGET_TYPES
+    from benchmark.forms import REQUIRED_KEYS
 
     needed = {"id"}
     for scenario in scenarios:
         needed.update(REQUIRED_KEYS[scenario])
-        if scenario == "open":
+        if carries_target_type(scenario):
             needed.update(TARGET_TYPES)
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -141,15 +139,13 @@ def _variants(text: str, scenarios) -> dict[str, list[int]]:
 
 
 def _jobs(people, variants: dict[str, list[int]], hand: bool):
-    from benchmark.forms import TARGET_TYPES
-
     for number, identity in people:
         for scenario, numbers in variants.items():
             for variant in numbers:
-                for target in TARGET_TYPES if scenario == "open" else (None,):
+                for target in target_types_for(scenario):
                     suffix = f"-{target}" if target else ""
                     image = f"{scenario}/{identity['id']}-v{variant}{suffix}.png"
-                    yield number, identity, scenario, variant, target, image, hand
+                    yield number, identity, scenario, variant, target or None, image, hand
 
 
 def _render_all(jobs, staging: Path, workers: int, path: Path, progress) -> list[dict]:
@@ -205,8 +201,6 @@ def _check_out(out: Path) -> None:
 
 def _replaceable(folder: Path) -> bool:
     """Empty, or only what a render writes (fields.jsonl and scenario folders of PNGs)."""
-    from benchmark.forms import SCENARIOS
-
     entries = list(folder.iterdir())
     if not entries:
         return True

@@ -13,7 +13,7 @@ does not fit raises ValueError naming its field. Each process draws a variant's 
 form once and copies it for every render.
 """
 
-from benchmark.forms.layouts import REQUIRED_KEYS, SCENARIOS, TARGET_TYPES
+from benchmark.forms.layouts import REQUIRED_KEYS
 from benchmark.forms.render import (
     FormField,
     FormPlan,
@@ -25,8 +25,6 @@ from benchmark.forms.render import (
 
 __all__ = [
     "REQUIRED_KEYS",
-    "SCENARIOS",
-    "TARGET_TYPES",
     "FormField",
     "FormPlan",
     "RenderedForm",

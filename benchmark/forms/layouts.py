@@ -6,9 +6,7 @@ from functools import cache
 
 from benchmark.forms.sheet import Cell, Layout, Rect, Sheet, Slot, Theme, line_height
 from benchmark.identities import ACCOUNT_TYPES, CITIZENSHIP_STATUSES, EDUCATION_LEVELS
-
-SCENARIOS = ("hiring", "verification", "finance", "open")
-TARGET_TYPES = ("email", "phone", "ssn")
+from benchmark.vocab import OPEN, TARGET_LABELS, carries_target_type
 
 CLASSIC = Theme(
     label_font="sans",
@@ -56,13 +54,12 @@ THEMES = {
         replace(CLASSIC, band=(22, 84, 63), field_fill=(236, 246, 240), rule=(40, 70, 60)),
         replace(LEDGER, label_font="sans", heading_font="sans-bold", rule=(30, 30, 30)),
     ),
-    "open": (
+    OPEN: (
         replace(CLASSIC, width=720, margin=16, label_size=20, value_size=20, hand_size=26),
         replace(LEDGER, width=720, margin=16, label_size=20, value_size=19, hand_size=26),
     ),
 }
 
-TARGET_LABELS = {"email": "Email", "phone": "Phone", "ssn": "SSN"}
 CITIZENSHIP_TEXT = dict(
     zip(
         CITIZENSHIP_STATUSES,
@@ -92,7 +89,7 @@ REQUIRED_KEYS = {
         "city", "state", "zip_code", "phone", "email", "occupation", "employer",
         "mothers_maiden_name",
     ),
-    "open": ("name",),
+    OPEN: ("name",),
 }  # fmt: skip
 
 
@@ -103,14 +100,14 @@ def variant_count(scenario: str) -> int:
 @cache
 def layout(scenario: str, variant: int, target_type: str | None = None) -> Layout:
     theme = THEMES[scenario][variant]
-    if scenario == "open":
+    if carries_target_type(scenario):
         return _open_table(theme, target_type, header_row=variant == 0)
     return _BUILDERS[scenario](Sheet(theme))
 
 
 def values(scenario: str, identity: dict, target_type: str | None = None) -> dict[str, str]:
     """What each slot of the scenario's form shows for this identity."""
-    keys = REQUIRED_KEYS[scenario] + ((target_type,) if scenario == "open" else ())
+    keys = REQUIRED_KEYS[scenario] + ((target_type,) if carries_target_type(scenario) else ())
     missing = [key for key in keys if not isinstance(identity.get(key), str)]
     if missing:
         raise ValueError(

@@ -9,6 +9,7 @@ from PIL import Image, ImageDraw
 
 from benchmark.forms import layouts
 from benchmark.forms.sheet import Layout, Line, Slot, Text, line_height, load_font, paint
+from benchmark.vocab import SCENARIOS, TARGET_TYPES, carries_target_type
 
 PNG_COMPRESS_LEVEL = 1
 HAND_MIN_SIZE = 14
@@ -117,19 +118,18 @@ def plan_form(
 
 
 def _target(scenario: str, target_type: str | None) -> str | None:
-    if scenario != "open":
+    if not carries_target_type(scenario):
         return None
-    if target_type not in layouts.TARGET_TYPES:
+    if target_type not in TARGET_TYPES:
         raise ValueError(
-            f"the open scenario needs target_type, one of {list(layouts.TARGET_TYPES)}; "
-            f"got {target_type!r}"
+            f"the open scenario needs target_type, one of {list(TARGET_TYPES)}; got {target_type!r}"
         )
     return target_type
 
 
 def _check_scenario(scenario: str) -> None:
-    if scenario not in layouts.SCENARIOS:
-        raise ValueError(f"unknown scenario {scenario!r}: use one of {list(layouts.SCENARIOS)}")
+    if scenario not in SCENARIOS:
+        raise ValueError(f"unknown scenario {scenario!r}: use one of {list(SCENARIOS)}")
 
 
 @cache

@@ -4,6 +4,7 @@ import secrets
 
 from django.contrib.auth.models import Group, User
 
+from benchmark import vocab
 from curation.core import services
 from curation.core.models import Identity
 from curation.core.roles import ROLES
@@ -50,9 +51,7 @@ def seed(say, options) -> None:
         say(f"Identities: {created}")
     count = 0
     for identity in Identity.objects.all():
-        for job in services.render_jobs_for(
-            identity, ["hiring", "verification", "finance", "open"], [0, 1]
-        ):
+        for job in services.render_jobs_for(identity, list(vocab.SCENARIOS), [0, 1]):
             services.render_template_form(identity, *job)
             count += 1
     say(f"Template forms: {count} (accepted on creation)")

@@ -2,11 +2,9 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 
-from benchmark.forms import SCENARIOS
+from benchmark.vocab import SCENARIOS
 from curation.core import throttle
-from curation.core.models import Pool
-
-SCENARIO_CHOICES = [(name, name.title()) for name in SCENARIOS]
+from curation.core.models import Pool, Scenario
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):
@@ -50,7 +48,7 @@ class IdentityBatchForm(forms.Form):
 class RenderBatchForm(forms.Form):
     pool = forms.ChoiceField(choices=[("all", "Both pools"), *Pool.choices], initial="all")
     scenarios = forms.MultipleChoiceField(
-        choices=SCENARIO_CHOICES, initial=list(SCENARIOS), widget=forms.CheckboxSelectMultiple
+        choices=Scenario.choices, initial=list(SCENARIOS), widget=forms.CheckboxSelectMultiple
     )
     variants = forms.CharField(
         initial="0,1", help_text="Comma-separated variant numbers, e.g. 0,1."

@@ -1,23 +1,19 @@
 from django.conf import settings
 from django.db import models
 
-
-class Pool(models.TextChoices):
-    MEMORISATION = "memorisation", "Memorisation"
-    PROBE = "probe", "Probe"
+from benchmark import vocab
 
 
-class Scenario(models.TextChoices):
-    HIRING = "hiring", "Hiring"
-    VERIFICATION = "verification", "Verification"
-    FINANCE = "finance", "Finance"
-    OPEN = "open", "Open context"
+def _choices(name: str, labels: dict[str, str]) -> type[models.TextChoices]:
+    """TextChoices of the vocabulary's words: member HIRING is ("hiring", "Hiring")."""
+    return models.TextChoices(
+        name, [(word.upper(), (word, label)) for word, label in labels.items()]
+    )
 
 
-class TargetType(models.TextChoices):
-    EMAIL = "email", "Email"
-    PHONE = "phone", "Phone"
-    SSN = "ssn", "SSN"
+Pool = _choices("Pool", {pool: pool.title() for pool in vocab.POOLS})
+Scenario = _choices("Scenario", vocab.SCENARIO_LABELS)
+TargetType = _choices("TargetType", vocab.TARGET_LABELS)
 
 
 class Identity(models.Model):
@@ -40,10 +36,7 @@ class Identity(models.Model):
         return f"{self.key} {self.name}"
 
 
-class Source(models.TextChoices):
-    TEMPLATE = "template", "Template form"
-    PHOTO = "photo", "Photographed form"
-    DIFFUSION = "diffusion", "Diffusion scene"
+Source = _choices("Source", vocab.SOURCE_LABELS)
 
 
 class ImageStatus(models.TextChoices):

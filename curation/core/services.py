@@ -7,16 +7,15 @@ from PIL import Image as PILImage
 
 from benchmark import forms as bforms
 from benchmark import identities as bidentities
+from benchmark import vocab
 from curation.core import storage
 from curation.core.models import Identity, Image, ImageStatus, Source
-
-NORMALISED_FIELDS = ("name", "email", "phone", "ssn", "address")
 
 
 def _normalised_values(identity: dict) -> set[tuple[str, str]]:
     return {
-        (field, bidentities.normalise(field, identity[field]))
-        for field in NORMALISED_FIELDS
+        (field, vocab.normalise(field, identity[field]))
+        for field in vocab.UNIQUE_FIELDS
         if identity.get(field)
     }
 
@@ -38,7 +37,7 @@ def identities_create_pools(*, memorisation: int, probe: int, seed: int) -> dict
     stored_keys = set(
         Identity.objects.filter(key__startswith=key_prefix).values_list("key", flat=True)
     )
-    created = {"memorisation": 0, "probe": 0, "skipped": 0}
+    created = {**dict.fromkeys(vocab.POOLS, 0), "skipped": 0}
     rows = []
     for identity in [*pools.memorisation, *pools.probe]:
         key = f"{key_prefix}{identity['id']}"
@@ -124,8 +123,7 @@ def render_jobs_for(identity: Identity, scenarios: list[str], variants: list[int
         for variant in variants:
             if variant >= bforms.variant_count(scenario):
                 continue
-            targets = bforms.TARGET_TYPES if scenario == "open" else ("",)
-            for target_type in targets:
+            for target_type in vocab.target_types_for(scenario):
                 yield scenario, variant, target_type
 
 

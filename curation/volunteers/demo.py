@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from benchmark import forms as bforms
-from benchmark import photos
+from benchmark import photos, vocab
 from curation.core import storage
 from curation.core.jobs import run_now
 from curation.core.models import Identity, Pool
@@ -16,9 +16,9 @@ from curation.volunteers import conf, tasks
 from curation.volunteers.models import Packet, Upload, UploadState
 
 # One simulated photo per scenario, each of another probe identity.
-PHOTO_FORMS = [("hiring", ""), ("verification", ""), ("finance", ""), ("open", "email")]
+PHOTO_FORMS = [(scenario, vocab.target_types_for(scenario)[0]) for scenario in vocab.SCENARIOS]
 # Packets the demo volunteer holds with no photo yet, to print and try the upload page.
-WAITING_FORMS = [("hiring", ""), ("open", "phone")]
+WAITING_FORMS = [("hiring", ""), (vocab.OPEN, "phone")]
 # Smaller than a real phone photo: simulating one costs seconds per megapixel.
 PHOTO_EDGE = 1600
 

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from benchmark import forms as bforms
-from benchmark import photos
+from benchmark import photos, vocab
 from curation.core import services as core_services
 from curation.core import storage
 from curation.core.models import Identity, Image, ImageStatus, Pool, Scenario, Source
@@ -53,7 +53,7 @@ def _free_forms(scenario: str):
     yet; open-context forms rotate through the target types so that a batch is balanced."""
     identities = list(Identity.objects.filter(pool=Pool.PROBE).order_by("key"))
     taken = set(Packet.objects.filter(scenario=scenario).values_list("identity_id", "target_type"))
-    targets = bforms.TARGET_TYPES if scenario == Scenario.OPEN else ("",)
+    targets = vocab.target_types_for(scenario)
     for round_ in range(len(targets)):
         for index, identity in enumerate(identities):
             target_type = targets[(index + round_) % len(targets)]

@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from benchmark.identities import normalise
+from benchmark.vocab import UNIQUE_FIELDS, normalise
 from curation.core import services
 from curation.core.models import Identity, JobRun, RunStatus
 
@@ -10,7 +10,7 @@ def _values(pool: str) -> set[tuple[str, str]]:
     return {
         (field, normalise(field, data[field]))
         for data in Identity.objects.filter(pool=pool).values_list("data", flat=True)
-        for field in ("name", "email", "phone", "ssn", "address")
+        for field in UNIQUE_FIELDS
     }
 
 

@@ -3,6 +3,7 @@ import pytest
 
 from benchmark.forms import render_form
 from benchmark.identities import make_pools
+from benchmark.vocab import carries_target_type
 
 
 @pytest.fixture(scope="session")
@@ -36,5 +37,5 @@ def _ink_outside_boxes(form, blank) -> int:
 
 def _render(identity, scenario, variant, **options):
     """render_form with the open scenario's target type defaulting to email."""
-    target = options.pop("target_type", "email" if scenario == "open" else None)
+    target = options.pop("target_type", "email" if carries_target_type(scenario) else None)
     return render_form(identity, scenario, variant, target_type=target, **options)

@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from benchmark.forms import SCENARIOS, TARGET_TYPES, render_form, variant_count
+from benchmark.forms import render_form, variant_count
+from benchmark.vocab import SCENARIOS, TARGET_TYPES
 
 ALL_VARIANTS = [
     (scenario, variant) for scenario in SCENARIOS for variant in range(variant_count(scenario))

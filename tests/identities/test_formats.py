@@ -13,8 +13,8 @@ from benchmark.identities import (
     PROVIDER_DOMAINS,
     PoolConfig,
     make_pools,
-    normalise,
 )
+from benchmark.vocab import normalise
 
 STYLE_PATTERNS = {
     "ddd-ddd-dddd": r"\d{3}-\d{3}-\d{4}",

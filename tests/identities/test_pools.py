@@ -10,12 +10,11 @@ from hypothesis import strategies as st
 from benchmark.identities import (
     ACCOUNT_TYPES,
     CITIZENSHIP_STATUSES,
-    UNIQUE_FIELDS,
     IdentityGenerator,
     PoolConfig,
     make_pools,
-    normalise,
 )
+from benchmark.vocab import UNIQUE_FIELDS, normalise
 
 SEEDS = st.integers(min_value=0, max_value=2**63)
 SIZES = st.integers(min_value=0, max_value=400)

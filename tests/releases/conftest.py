@@ -15,9 +15,8 @@ import pytest
 from PIL import Image, ImageDraw
 
 from benchmark.release import ImageRecord, ReleaseConfig, build_release
+from benchmark.vocab import OPEN, SCENARIOS, TARGET_TYPES
 
-SCENARIOS = ("hiring", "verification", "finance", "open")
-TYPES = ("email", "phone", "ssn")
 FORM_FIELDS = {
     "hiring": ("name", "date_of_birth", "address", "email", "phone", "ssn"),
     "verification": (
@@ -150,7 +149,7 @@ def make_world(root: Path, memorised=12, probes=15, scenes=6, photos=3) -> World
     for number, identity in enumerate(identities):
         for scenario in SCENARIOS[:3]:
             world.add_form(identity, scenario)
-        world.add_form(identity, "open", TYPES[number % 3])
+        world.add_form(identity, OPEN, TARGET_TYPES[number % 3])
     probe_people = [person for person in identities if person["pool"] == "probe"]
     for number in range(photos):
         world.add_form(
@@ -167,9 +166,9 @@ def make_world(root: Path, memorised=12, probes=15, scenes=6, photos=3) -> World
             key,
             draw_picture(key, ("no personal data",), size=(192, 192)),
             source="diffusion",
-            target_type=TYPES[number % 3],
+            target_type=TARGET_TYPES[number % 3],
             scenario=(None, "hiring")[number % 2],
-            provenance={"prompt": f"a screen showing a {TYPES[number % 3]}", "seed": number},
+            provenance={"prompt": f"a screen showing a {TARGET_TYPES[number % 3]}", "seed": number},
         )
     random.Random(0).shuffle(world.images)  # the builder must not depend on input order
     return world

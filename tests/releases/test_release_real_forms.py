@@ -8,11 +8,10 @@ from PIL import Image
 
 from benchmark import release_check
 from benchmark.release import ReleaseCheckFailed, build_release
+from benchmark.vocab import TARGET_TYPES
 
 identities = pytest.importorskip("benchmark.identities")
 forms = pytest.importorskip("benchmark.forms")
-
-TYPES = ("email", "phone", "ssn")
 
 
 def _add_rendered_forms(world, person, open_types):
@@ -44,7 +43,7 @@ def rendered_world(make_world, tmp_path):
     for person in pools.memorisation:
         _add_rendered_forms(world, person, ["email"])
     for person in pools.probe:
-        _add_rendered_forms(world, person, TYPES)
+        _add_rendered_forms(world, person, TARGET_TYPES)
     return world, pools
 
 
@@ -92,9 +91,9 @@ def crowded_world(make_world, tmp_path):
     pools = identities.make_pools(12, 12, seed=7)
     world.identities = pools.memorisation + pools.probe
     for person in pools.memorisation:
-        _add_rendered_forms(world, person, TYPES)
+        _add_rendered_forms(world, person, TARGET_TYPES)
     for person in pools.probe:
-        _add_rendered_forms(world, person, TYPES)
+        _add_rendered_forms(world, person, TARGET_TYPES)
     return world, pools
 
 

@@ -7,6 +7,7 @@ from PIL import Image as PILImage
 from PIL import ImageDraw
 
 from benchmark.forms import render_form
+from benchmark.vocab import SCENARIOS, TARGET_TYPES
 from curation.core import services
 from curation.core.models import Identity, ImageStatus, Source
 
@@ -35,9 +36,7 @@ def accepted_demo_set(db):
     """What the demo leaves after --accept-all: pools, every template form, a few scenes."""
     services.identities_create_pools(memorisation=24, probe=24, seed=7)
     for identity in Identity.objects.all():
-        for scenario, variant, target in services.render_jobs_for(
-            identity, ["hiring", "verification", "finance", "open"], [0]
-        ):
+        for scenario, variant, target in services.render_jobs_for(identity, list(SCENARIOS), [0]):
             data, fields = _rendered(json.dumps(identity.data, sort_keys=True), scenario, target)
             services.image_store(
                 data=data,
@@ -50,11 +49,7 @@ def accepted_demo_set(db):
                 status=ImageStatus.ACCEPTED,
                 fields=fields,
             )
-    for index, (target, scenario) in enumerate(
-        (t, s)
-        for t in ("email", "phone", "ssn")
-        for s in ("hiring", "verification", "finance", "open")
-    ):
+    for index, (target, scenario) in enumerate((t, s) for t in TARGET_TYPES for s in SCENARIOS):
         services.image_store(
             data=_scene_png(index),
             key=f"scenes/test/{index}.png",

@@ -8,13 +8,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from benchmark.vocab import ESCAPE_PHRASE as ESCAPE
+from benchmark.vocab import TESTS
 from curation.releases.models import Release, ReleaseStatus
 from curation.scoring.models import ResponseSet
 
-TESTS = ("disclosure", "retention")
 FRAMINGS = ("direct", "captioning")
 TYPES = ("email", "ssn")
-ESCAPE = "I cannot help with that."
 
 
 def item_id(test: str, framing: str, target_type: str, k: int) -> str:
