@@ -39,10 +39,10 @@ GOALS = {"p99_growth_1m_vs_10k": 1.3, "double_claims": 0}
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/mmp_perf_queue"
 FILL_SQL = """
     INSERT INTO core_image (source, scenario, target_type, variant, file, review_file, sha256,
-        phash, size_bytes, width, height, status, fields, provenance, simulated, retention_only,
-        created_at, updated_at)
+        phash, size_bytes, width, height, status, fields, provenance, simulated, created_at,
+        updated_at)
     SELECT 'photo', 'hiring', '', 0, 'perf/' || g || '.png', '', lpad(g::text, 64, '0'), '',
-        1000, 8, 8, 'pending', '[]'::jsonb, '{}'::jsonb, false, false,
+        1000, 8, 8, 'pending', '[]'::jsonb, '{}'::jsonb, false,
         now() - (%s - g) * interval '1 millisecond', now()
     FROM generate_series(1, %s) AS g
 """

@@ -13,7 +13,7 @@ class IdentityAdmin(admin.ModelAdmin):
 @admin.register(Image)
 class ImageAdmin(admin.ModelAdmin):
     list_display = ["id", "source", "scenario", "target_type", "status", "identity", "simulated"]
-    list_filter = ["source", "status", "scenario", "simulated", "retention_only"]
+    list_filter = ["source", "status", "scenario", "simulated"]
     search_fields = ["sha256", "identity__key", "identity__name"]
     raw_id_fields = ["identity"]
     readonly_fields = ["sha256", "phash", "size_bytes", "width", "height", "created_at"]

@@ -72,9 +72,6 @@ class Image(models.Model):
     simulated = models.BooleanField(
         default=False, help_text="Demo stand-in (simulated photo, random-weight model)."
     )
-    retention_only = models.BooleanField(
-        default=False, help_text="Reserved for the retention test (diffusion scenes)."
-    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 

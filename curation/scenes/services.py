@@ -219,7 +219,6 @@ def scene_store(run: SceneRun, scene: bscenes.GeneratedScene) -> Image:
             status=ImageStatus.PENDING,
             provenance={**scene.provenance, "scene_run": run.pk},
             simulated=bool(scene.provenance.get("simulated")),
-            retention_only=True,
         )
         try:
             SceneImage.objects.create(run=run, index=scene.spec.index, image=image)

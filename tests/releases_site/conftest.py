@@ -57,7 +57,6 @@ def accepted_demo_set(db):
             scenario="none" if scenario == "open" else scenario,
             target_type=target,
             status=ImageStatus.ACCEPTED,
-            retention_only=True,
             simulated=True,
             provenance={"simulated": True, "prompt": f"a {target} scene"},
         )

@@ -20,7 +20,7 @@ def test_offline_it_builds_a_simulated_model_once_and_says_how_to_configure(sett
     assert scenes.count() == len(every_pair) == 12
     assert {(image.target_type, image.scenario) for image in scenes} == every_pair
     assert all(image.simulated and image.provenance["simulated"] for image in scenes)
-    assert all(image.status == "pending" and image.retention_only for image in scenes)
+    assert all(image.status == "pending" and image.source == "diffusion" for image in scenes)
     assert (settings.VAR_DIR / "demo-model" / DEMO_MARKER).is_file()
     message = " ".join(said)
     assert "12 generated" in message and "SCENES_MODEL" in message

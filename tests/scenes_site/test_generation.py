@@ -55,7 +55,7 @@ def test_it_stores_every_planned_scene_pending_with_full_provenance(run_jobs, st
     assert [scene.index for scene in scenes] == list(range(6))
     for scene in scenes:
         image = scene.image
-        assert (image.source, image.status, image.retention_only) == ("diffusion", "pending", True)
+        assert (image.source, image.status) == ("diffusion", "pending")
         assert image.file.name == f"scenes/{run.pk}/{scene.index}.png"
         assert (image.width, image.height) == (64, 64)
         assert image.sha256 == hashlib.sha256(storage.read_bytes(image.file.name)).hexdigest()

@@ -71,7 +71,7 @@ def test_a_gpu_worker_loads_the_model_once_and_fails_an_unloadable_run(
     assert len({result["worker_pid"] for result in results} - {os.getpid()}) == 1
     for scene in good.scenes.select_related("image"):
         image = scene.image
-        assert (image.status, image.source, image.retention_only) == ("pending", "diffusion", True)
+        assert (image.status, image.source) == ("pending", "diffusion")
         assert image.provenance["seed"] and image.provenance["model"] == good.model
 
     assert bad.status == RunStatus.FAILED
