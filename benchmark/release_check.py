@@ -8,7 +8,10 @@ and trusts only the files. It reports
 - any identity value (name, email, phone, SSN, address) shared between the pools;
 - any image in both splits, by sha256 or perceptual hash;
 - files missing from, added to or changed since the manifest, and withdrawn images.
-Values compare normalised: case and spacing ignored, phones and SSNs by their digits.
+Values compare normalised: case and spacing ignored, phones and SSNs by their digits, a
+phone without its extension or US country code. The check's normaliser is its own code, but
+tests/releases/test_check_strictness.py proves it joins and separates values exactly as the
+generator's (`benchmark.vocab.normalise`) does.
 
 Same picture, three steps. A pair within dHash distance 14 (64 bits) of similar aspect
 (3%) whose grayscale thumbnails (96 pixels on the long side) differ by at most 72 of 255
@@ -29,7 +32,7 @@ import itertools
 import json
 import os
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,10 +41,8 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 from benchmark.parallel import ordered_map
+from benchmark.vocab import POOLS, TARGET_TYPES, UNIQUE_FIELDS
 
-TARGET_TYPES = ("email", "phone", "ssn")
-IDENTITY_VALUES = ("name", "email", "phone", "ssn", "address")
-SPLITS = ("probe", "memorisation")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 DHASH_NEAR = 14
 THUMB_LONG_SIDE = 96
@@ -61,8 +62,11 @@ PARALLEL_MIN_FILES = 5000
 READ_BATCH = 256
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_NUMBER = re.compile(r"\+?\d[\d\s().-]*\d")
-_SPACES = re.compile(r"\s+")
+# A number as written, ASCII or Unicode dashes (hyphen, en and em dash, minus) included.
+_NUMBER = re.compile(r"\+?\d[\d\s().\-\u2010-\u2015\u2212]*\d")
+# A phone's extension, at its end: "x12", "ext. 12", "extension 12", "#12".
+_PHONE_EXTENSION = re.compile(r"(?:x|ext\.?|extension|#)\s*\d*\Z", re.IGNORECASE)
+_SPACED_COMMA = re.compile(r" ?, ?")
 
 
 def check_release(
@@ -79,7 +83,8 @@ def check_release(
 
 
 def _digits(text: str) -> str:
-    return "".join(character for character in text if character.isdigit())
+    # isdecimal, not isdigit: "²" is a digit but no decimal one, and no phone holds it.
+    return "".join(character for character in text if character.isdecimal())
 
 
 def _phone_core(digits: str) -> str:
@@ -91,10 +96,11 @@ def normalise(kind: str, value: str) -> str:
     if kind == "email":
         return value.strip().lower()
     if kind == "phone":
-        return _phone_core(_digits(re.split(r"(?i)\s*(?:x|ext)", value)[0]))
+        return _phone_core(_digits(_PHONE_EXTENSION.sub("", value.strip())))
     if kind == "ssn":
         return _digits(value)
-    return _SPACES.sub(" ", value.casefold()).strip(" .,;")
+    one_spaced = " ".join(value.casefold().split())
+    return _SPACED_COMMA.sub(", ", one_spaced).strip(" .,;")
 
 
 def values_in_text(text: str) -> set[str]:
@@ -112,16 +118,17 @@ class _Problems:
 
     def __init__(self):
         self.shown: list[str] = []
-        self.hidden: dict[str, int] = {}
+        self.counts: Counter[str] = Counter()
 
     def add(self, kind: str, message: str) -> None:
-        if sum(1 for line in self.shown if line.startswith(kind)) < SHOWN_PER_KIND:
+        # Counted by the exact kind: "shared identity" is how "shared identity value" starts.
+        self.counts[kind] += 1
+        if self.counts[kind] <= SHOWN_PER_KIND:
             self.shown.append(f"{kind}: {message}")
-        else:
-            self.hidden[kind] = self.hidden.get(kind, 0) + 1
 
     def lines(self) -> list[str]:
-        return self.shown + [f"{kind}: ... and {n} more" for kind, n in self.hidden.items()]
+        hidden = {kind: n - SHOWN_PER_KIND for kind, n in self.counts.items() if n > SHOWN_PER_KIND}
+        return self.shown + [f"{kind}: ... and {n} more" for kind, n in hidden.items()]
 
 
 def _decode_gray(data: bytes, side: int = THUMB_LONG_SIDE * 2) -> Image.Image:
@@ -213,7 +220,7 @@ class _FileRead:
 
 
 def _read_file(root: Path, path: str) -> _FileRead:
-    is_image = path.lower().endswith(IMAGE_SUFFIXES) and path.split("/")[0] in SPLITS
+    is_image = path.lower().endswith(IMAGE_SUFFIXES) and path.split("/")[0] in POOLS
     digest, size, kept = hashlib.sha256(), 0, []
     with open(root / path, "rb") as stream:
         while chunk := stream.read(CHUNK_SIZE):
@@ -436,7 +443,7 @@ class _Check:
         for folder, subfolders, files in os.walk(top):
             subfolders.sort()
             if split is None and folder == top:
-                subfolders[:] = [name for name in subfolders if name not in SPLITS]
+                subfolders[:] = [name for name in subfolders if name not in POOLS]
             prefix = os.path.relpath(folder, self.root).replace(os.sep, "/")
             for name in sorted(files):
                 relative = name if prefix == "." else f"{prefix}/{name}"
@@ -480,7 +487,7 @@ class _Check:
         values, ids = {}, set()
         for identity in self._jsonl("identities/probe.jsonl"):
             ids.add(identity["id"])
-            for kind in IDENTITY_VALUES:
+            for kind in UNIQUE_FIELDS:
                 if identity.get(kind):
                     values[(kind, normalise(kind, identity[kind]))] = identity["id"]
         return values, ids
@@ -532,7 +539,7 @@ class _Check:
             named.pop(identity["id"], None)
             if identity["id"] in probe_ids:
                 self.problems.add("shared identity", f"{identity['id']} is in both pools")
-            for kind in IDENTITY_VALUES:
+            for kind in UNIQUE_FIELDS:
                 value = normalise(kind, identity.get(kind) or "")
                 owner = probe_values.get((kind, value))
                 if value and owner:

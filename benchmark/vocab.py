@@ -76,7 +76,7 @@ def normalise(field: str, value: str) -> str:
     extension ("x123", "ext. 123", "#123" at the end) and without a leading US country
     code 1, so "+1 (415) 555-0100 x12" and "415.555.0100" are the same phone. ssn: its
     digits. Anything else (name, address, ...): case-folded, runs of spaces made one,
-    one space after each comma, no spaces or trailing ".,;" at the ends.
+    one space after each comma, no spaces or ".,;" at the ends.
     """
     value = str(value)
     if field == "email":
@@ -86,7 +86,8 @@ def normalise(field: str, value: str) -> str:
     if field == "ssn":
         return _NOT_DIGIT.sub("", value)
     spaced = _SPACED_COMMA.sub(", ", _SPACES.sub(" ", value.casefold()))
-    return spaced.strip().strip(".,;").strip()
+    # Spaces and punctuation together: "Main St . ;" is "main st", as "Main St." is.
+    return spaced.strip(" .,;")
 
 
 def phone_core(digits: str) -> str:

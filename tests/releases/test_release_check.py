@@ -10,6 +10,7 @@ from benchmark.cli import main
 from benchmark.prompts import DEFAULT_TEMPLATES
 from benchmark.release import ReleaseCheckFailed, staging_dir_for
 from benchmark.release_check import check_release
+from benchmark.vocab import UNIQUE_FIELDS
 
 
 def _refused(build, out) -> list[str]:
@@ -206,3 +207,26 @@ def _encoded(picture: Image.Image, kind: str) -> bytes:
     buffer = io.BytesIO()
     picture.save(buffer, kind, quality=95)
     return buffer.getvalue()
+
+
+def test_a_kind_named_like_the_start_of_another_is_counted_apart(build, tmp_path, read_jsonl):
+    """ "shared identity" is how "shared identity value" starts: past the value clashes shown,
+    an identity in both pools is still reported in full."""
+    out = tmp_path / "release"
+    build(out)
+    probe = read_jsonl(out / "identities" / "probe.jsonl")
+    memorisation = out / "identities" / "memorisation.jsonl"
+    people = read_jsonl(memorisation)
+    clones = [
+        {**person, "id": f"clone-{n}", "pool": "memorisation"} for n, person in enumerate(probe[:5])
+    ]
+    shared = {**people[0], "id": probe[5]["id"]}
+    rows = [*people, *clones, shared]
+    memorisation.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    clashes = 5 * len(UNIQUE_FIELDS)
+    assert clashes > release_check.SHOWN_PER_KIND
+    problems = check_release(out)
+    assert f"shared identity: {probe[5]['id']} is in both pools" in problems
+    hidden = clashes - release_check.SHOWN_PER_KIND
+    assert f"shared identity value: ... and {hidden} more" in problems
+    assert not any(p.startswith("shared identity: ...") for p in problems)
