@@ -170,6 +170,8 @@ def _read_jsonl_stream(
             raise JsonlError(name, number + 1, f"cannot read: {error.strerror or error}") from None
         if not line:
             return
+        if isinstance(line, str):
+            raise TypeError(f"read_jsonl needs a binary stream; open {name} with 'rb'")
         number += 1
         if len(line) > max_line_bytes and not line.endswith(b"\n"):
             raise JsonlError(name, number, f"longer than {max_line_bytes:,} bytes; split it")

@@ -20,6 +20,8 @@ def test_it_reads_a_binary_stream_from_where_it_stands_and_leaves_it_open(tmp_pa
     with open(path, "rb") as stream:
         assert list(read_jsonl(stream)) == [(1, {"a": 1}), (2, {"a": 2})]
         assert not stream.closed
+    with open(path, encoding="utf-8") as text, pytest.raises(TypeError, match="binary stream"):
+        list(read_jsonl(text))
     stream = io.BytesIO(b"[]\n")
     with pytest.raises(JsonlError, match=r"^<stream>, line 1: not a JSON object"):
         list(read_jsonl(stream))
