@@ -34,18 +34,13 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmark.filetypes import sniff_type
 from benchmark.scoring.aggregate import ScoringInputError
 from benchmark.scoring.files import iter_jsonl
 
 RETRY_STATUSES = frozenset({408, 409, 425, 429}) | frozenset(range(500, 600))
 FATAL_STATUSES = {401: "unauthorised", 403: "forbidden", 404: "not found"}
 MAX_RETRY_AFTER_S = 600.0
-_MAGIC_TYPES = (
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"GIF87a", "image/gif"),
-    (b"GIF89a", "image/gif"),
-)
 
 
 class CollectError(Exception):
@@ -363,13 +358,7 @@ def _image_data_url(path: str) -> str:
         data = Path(path).read_bytes()
     except OSError as error:
         raise _ItemFailed(f"cannot read image {path}: {error.strerror}", retry=False) from None
-    mime = _sniff_mime(data) or mimetypes.guess_type(path)[0]
+    mime = sniff_type(data) or mimetypes.guess_type(path)[0]
     if mime is None or not mime.startswith("image/"):
         raise _ItemFailed(f"{path} is not a PNG, JPEG, GIF or WebP image", retry=False)
     return f"data:{mime};base64,{base64.b64encode(data).decode()}"
-
-
-def _sniff_mime(data: bytes) -> str | None:
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return next((mime for magic, mime in _MAGIC_TYPES if data.startswith(magic)), None)

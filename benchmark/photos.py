@@ -21,33 +21,18 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import ExifTags, Image, ImageCms, ImageDraw, ImageFilter
 
+from benchmark.filetypes import SNIFF_BYTES, TYPE_NAMES, describe_non_image, sniff_type
+
 ALLOWED_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/heic", "image/heif"})
 MAX_BYTES = 25_000_000
 MAX_PIXELS = 40_000_000
 MIN_EDGE = 64
-# Enough leading bytes for `sniff_type` to tell every format it knows, SVG included.
-SNIFF_BYTES = 512
 # Two pHashes at most this many bits (of 64) apart are taken for the same picture: a
 # resized or re-encoded copy moves 0-2 bits, a small crop 4-8; unrelated pictures are
 # 20-40 apart, and separate photos of two similar forms can come as close as about 10.
 NEAR_DUPLICATE_DISTANCE = 6
 
 _ACCEPTED_NAMES = "JPEG, PNG, WebP or HEIC"
-_TYPE_NAMES = {
-    "image/jpeg": "JPEG",
-    "image/png": "PNG",
-    "image/webp": "WebP",
-    "image/heic": "HEIC",
-    "image/heif": "HEIF",
-    "image/gif": "GIF",
-    "image/bmp": "BMP",
-    "image/tiff": "TIFF",
-    "image/avif": "AVIF",
-    "image/jxl": "JPEG XL",
-    "image/svg+xml": "SVG",
-    "image/x-icon": "ICO",
-    "image/vnd.adobe.photoshop": "Photoshop",
-}
 _PILLOW_FORMATS = {
     "image/jpeg": ["JPEG"],
     "image/png": ["PNG"],
@@ -66,26 +51,6 @@ _TYPE_ALIASES = {
 }
 # What a browser sends when it does not know the type: no claim to check.
 _NO_CLAIM = frozenset({"", "application/octet-stream", "binary/octet-stream"})
-
-_HEIC_BRANDS = frozenset({b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs"})
-_HEIF_BRANDS = frozenset({b"mif1", b"mif2", b"msf1"})
-_AVIF_BRANDS = frozenset({b"avif", b"avis"})
-_OTHER_IMAGE_MAGIC = (
-    (b"GIF87a", "image/gif"),
-    (b"GIF89a", "image/gif"),
-    (b"II*\x00", "image/tiff"),
-    (b"MM\x00*", "image/tiff"),
-    (b"\x00\x00\x01\x00", "image/x-icon"),
-    (b"8BPS", "image/vnd.adobe.photoshop"),
-    (b"\xff\x0a", "image/jxl"),
-    (b"\x00\x00\x00\x0cJXL ", "image/jxl"),
-)
-_NON_IMAGE_MAGIC = (
-    (b"%PDF-", "a PDF document"),
-    (b"PK\x03\x04", "a ZIP archive or office document"),
-    (b"\x1a\x45\xdf\xa3", "a video"),
-)
-_HTML_STARTS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<script", b"<meta")
 
 
 class PhotoRejected(Exception):
@@ -119,71 +84,6 @@ class CleanedPhoto:
     source_type: str
 
 
-def sniff_type(head: bytes) -> str | None:
-    """The MIME type that the leading bytes prove, or None when they are no known image.
-
-    May name an image type outside ALLOWED_TYPES (GIF, BMP, SVG, AVIF...) so that the
-    refusal can say what the file is. Pass at least SNIFF_BYTES bytes.
-    """
-    head = bytes(head[:SNIFF_BYTES])
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    if head[4:8] == b"ftyp":
-        return _ftyp_image_type(head)
-    if head[:2] == b"BM" and head[6:10] == b"\x00\x00\x00\x00":
-        return "image/bmp"
-    for magic, mime in _OTHER_IMAGE_MAGIC:
-        if head.startswith(magic):
-            return mime
-    if _markup_kind(head) == "svg":
-        return "image/svg+xml"
-    return None
-
-
-def _ftyp_image_type(head: bytes) -> str | None:
-    major = head[8:12]
-    box_end = min(int.from_bytes(head[:4], "big") or len(head), len(head))
-    brands = {major} | {head[i : i + 4] for i in range(16, box_end - 3, 4)}
-    if major in _HEIC_BRANDS or (major in _HEIF_BRANDS and brands & _HEIC_BRANDS):
-        return "image/heic"
-    if brands & _AVIF_BRANDS:
-        return "image/avif"
-    if major in _HEIF_BRANDS:
-        return "image/heif"
-    return None
-
-
-def _markup_kind(head: bytes) -> str | None:
-    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if not text.startswith(b"<"):
-        return None
-    if text.startswith(_HTML_STARTS) or b"<html" in text:
-        return "html"
-    if b"<svg" in text:
-        return "svg"
-    return "markup"
-
-
-def _describe_non_image(head: bytes) -> str | None:
-    for magic, kind in _NON_IMAGE_MAGIC:
-        if head.startswith(magic):
-            return kind
-    if head[4:8] == b"ftyp" or (head[:4] == b"RIFF" and head[8:12] == b"AVI "):
-        return "a video"
-    markup = _markup_kind(head)
-    if markup is not None:
-        return {"html": "HTML, a web page"}.get(markup, "XML or other markup")
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    return "text"
-
-
 def check_upload(
     head: bytes, size: int, *, declared_type: str | None = None, max_bytes: int = MAX_BYTES
 ) -> str:
@@ -205,7 +105,7 @@ def check_upload(
         )
     sniffed = sniff_type(head)
     if sniffed is None:
-        kind = _describe_non_image(bytes(head[:SNIFF_BYTES]))
+        kind = describe_non_image(bytes(head[:SNIFF_BYTES]))
         looks_like = f" (it looks like {kind})" if kind else ""
         raise PhotoRejected(
             "not_an_image",
@@ -215,7 +115,7 @@ def check_upload(
     if sniffed not in ALLOWED_TYPES:
         raise PhotoRejected(
             "unsupported_type",
-            f"{_TYPE_NAMES.get(sniffed, sniffed)} files are not accepted. "
+            f"{TYPE_NAMES.get(sniffed, sniffed)} files are not accepted. "
             f"Please upload the photo as {_ACCEPTED_NAMES}, the formats phone cameras save.",
         )
     _check_declared_type(declared_type, sniffed)
@@ -228,8 +128,8 @@ def _check_declared_type(declared_type: str | None, sniffed: str) -> None:
         return
     raise PhotoRejected(
         "type_mismatch",
-        f"The file was sent as {_TYPE_NAMES.get(claim, claim)} but its content is "
-        f"{_TYPE_NAMES[sniffed]}. Please upload the original photo file from your camera, "
+        f"The file was sent as {TYPE_NAMES.get(claim, claim)} but its content is "
+        f"{TYPE_NAMES[sniffed]}. Please upload the original photo file from your camera, "
         "without renaming or converting it.",
     )
 

@@ -40,6 +40,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageFilter
 
+from benchmark.files import JsonlError, read_jsonl
 from benchmark.parallel import ordered_map
 from benchmark.vocab import POOLS, TARGET_TYPES, UNIQUE_FIELDS
 
@@ -475,12 +476,12 @@ class _Check:
             if required:
                 self.problems.add("missing file", f"{relative} is required")
             return
-        with open(path, encoding="utf-8") as lines:
-            for number, line in enumerate(lines, 1):
-                try:
-                    yield json.loads(line)
-                except ValueError:
-                    self.problems.add("bad json", f"{relative} line {number} is not JSON")
+        try:
+            for _number, row in read_jsonl(path):
+                yield row
+        except JsonlError as error:
+            where = f"{relative} line {error.line}" if error.line else relative
+            self.problems.add("bad json", f"{where}: {error.reason}")
 
     def _probe_identities(self) -> tuple[dict[tuple[str, str], str], set[str]]:
         """(kind, normalised value) -> probe identity id, and the probe ids."""

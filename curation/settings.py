@@ -9,6 +9,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
+from benchmark.files import atomic_write_text
 from curation.env import (
     env_bool,
     env_database,
@@ -32,8 +33,7 @@ def _secret_key() -> str:
     path = VAR_DIR / "secret_key"
     if not path.exists():
         VAR_DIR.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(64))
-        path.chmod(0o600)
+        atomic_write_text(path, secrets.token_urlsafe(64), mode=0o600)
     return path.read_text().strip()
 
 
@@ -123,23 +123,37 @@ S3_SECRET_ACCESS_KEY = env_str("S3_SECRET_ACCESS_KEY") or None
 S3_URL_LIFETIME_S = env_int("S3_URL_LIFETIME_S", 300, minimum=10)
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
-if S3_BUCKET:
-    _default_storage = {
+
+
+def s3_storage(bucket, endpoint_url, region, access_key, secret_key, url_lifetime_s) -> dict:
+    """The S3 storage backend: private objects, handed out only as presigned URLs."""
+    return {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
-            "bucket_name": S3_BUCKET,
-            "endpoint_url": S3_ENDPOINT_URL,
-            "region_name": S3_REGION,
-            "access_key": S3_ACCESS_KEY_ID,
-            "secret_key": S3_SECRET_ACCESS_KEY,
+            "bucket_name": bucket,
+            "endpoint_url": endpoint_url,
+            "region_name": region,
+            "access_key": access_key,
+            "secret_key": secret_key,
             "default_acl": "private",
             "querystring_auth": True,
-            "querystring_expire": S3_URL_LIFETIME_S,
+            "querystring_expire": url_lifetime_s,
             "file_overwrite": False,
             "addressing_style": "path",
             "signature_version": "s3v4",
         },
     }
+
+
+if S3_BUCKET:
+    _default_storage = s3_storage(
+        S3_BUCKET,
+        S3_ENDPOINT_URL,
+        S3_REGION,
+        S3_ACCESS_KEY_ID,
+        S3_SECRET_ACCESS_KEY,
+        S3_URL_LIFETIME_S,
+    )
 else:
     _default_storage = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",

@@ -27,6 +27,8 @@ def phone_like_jpeg(megapixels: float, orientation: int, seed: int = 0) -> bytes
     import numpy as np
     from PIL import Image
 
+    from tests.support.photo_samples import phone_exif
+
     width = round((megapixels * 1e6 * 4 / 3) ** 0.5)
     height = round(width * 3 / 4)
     rng = np.random.default_rng(seed)
@@ -40,25 +42,8 @@ def phone_like_jpeg(megapixels: float, orientation: int, seed: int = 0) -> bytes
     pixels += rng.standard_normal((height, width, 1), dtype=np.float32) * 6
     image = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
     buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=92, exif=_phone_exif(orientation).tobytes())
+    image.save(buffer, "JPEG", quality=92, exif=phone_exif(orientation).tobytes())
     return buffer.getvalue()
-
-
-def _phone_exif(orientation: int):
-    from PIL import ExifTags, Image
-
-    exif = Image.Exif()
-    exif[ExifTags.Base.Make] = "Phonemaker"
-    exif[ExifTags.Base.Model] = "Phone 12 Pro"
-    exif[ExifTags.Base.DateTime] = "2025:03:14 09:26:53"
-    exif[ExifTags.Base.Orientation] = orientation
-    exif[ExifTags.IFD.GPSInfo] = {
-        ExifTags.GPS.GPSLatitudeRef: "N",
-        ExifTags.GPS.GPSLatitude: (48.0, 51.0, 29.9),
-        ExifTags.GPS.GPSLongitudeRef: "E",
-        ExifTags.GPS.GPSLongitude: (2.0, 17.0, 40.2),
-    }
-    return exif
 
 
 def bare_pillow_floor(data: bytes, quality: int) -> bytes:

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 import boto3
 from django.core.management import call_command
 
+from curation.settings import s3_storage
+
 
 def _free_port() -> int:
     with socket.socket() as probe:
@@ -75,22 +77,9 @@ def use_s3(settings, endpoint: str) -> S3:
     settings.S3_SECRET_ACCESS_KEY = "testing"
     settings.STORAGES = {
         **settings.STORAGES,
-        "default": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {
-                "bucket_name": bucket,
-                "endpoint_url": endpoint,
-                "region_name": "us-east-1",
-                "access_key": "testing",
-                "secret_key": "testing",
-                "default_acl": "private",
-                "querystring_auth": True,
-                "querystring_expire": settings.S3_URL_LIFETIME_S,
-                "file_overwrite": False,
-                "addressing_style": "path",
-                "signature_version": "s3v4",
-            },
-        },
+        "default": s3_storage(
+            bucket, endpoint, "us-east-1", "testing", "testing", settings.S3_URL_LIFETIME_S
+        ),
     }
     call_command("setup_storage", stdout=io.StringIO())
     client = _test_client(endpoint)

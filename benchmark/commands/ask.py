@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 from benchmark.cli import CommandError
+from benchmark.commands._args import non_negative_int, positive_float, positive_int
 
 HELP = (
     "Send every probe item (image + prompt) to an OpenAI-compatible chat-completions "
@@ -21,12 +22,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--model", required=True, help="model name sent to the endpoint")
     parser.add_argument("--out", type=Path, required=True, help="responses JSONL to append to")
-    parser.add_argument("--max-tokens", type=_positive_int, default=150)
-    parser.add_argument("--concurrency", type=_positive_int, default=8)
-    parser.add_argument("--timeout", type=_positive_float, default=60.0, help="seconds a request")
-    parser.add_argument("--retries", type=_non_negative_int, default=5)
+    parser.add_argument("--max-tokens", type=positive_int, default=150)
+    parser.add_argument("--concurrency", type=positive_int, default=8)
+    parser.add_argument("--timeout", type=positive_float, default=60.0, help="seconds a request")
+    parser.add_argument("--retries", type=non_negative_int, default=5)
     parser.add_argument(
-        "--backoff", type=_positive_float, default=1.0, help="first retry delay (s), doubling"
+        "--backoff", type=positive_float, default=1.0, help="first retry delay (s), doubling"
     )
     parser.add_argument(
         "--api-key-env",
@@ -59,24 +60,3 @@ def run(args: argparse.Namespace) -> int:
         f"responses in {args.out}"
     )
     return 1 if stats.failed else 0
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be more than 0, not {value}")
-    return value

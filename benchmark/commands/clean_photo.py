@@ -3,7 +3,6 @@
 import argparse
 import json
 import os
-import secrets
 from pathlib import Path
 
 from benchmark.cli import CommandError
@@ -67,31 +66,12 @@ def _read_photo(path: Path, declared_type: str | None) -> bytes:
 
 
 def _write_all_or_nothing(files: dict[Path, bytes]) -> None:
-    """Write each file beside its target, then rename them into place: never half a file."""
-    staged = {}
+    from benchmark.files import atomic_write_files
+
     try:
-        for target, data in files.items():
-            staged[target] = _stage(target, data)
-        for target, temporary in staged.items():
-            os.replace(temporary, target)
+        atomic_write_files(files)
     except OSError as error:
-        for temporary in staged.values():
-            temporary.unlink(missing_ok=True)
         raise CommandError(f"cannot write {error.filename}: {error.strerror}") from None
-
-
-def _stage(target: Path, data: bytes) -> Path:
-    temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(descriptor, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-    except OSError:
-        temporary.unlink(missing_ok=True)
-        raise
-    return temporary
 
 
 def _summary(args: argparse.Namespace, cleaned) -> dict:

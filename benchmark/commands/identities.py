@@ -1,12 +1,10 @@
 """`python -m benchmark identities`: write seeded, disjoint identity pools as JSONL."""
 
 import argparse
-import json
-import os
-import tempfile
 from pathlib import Path
 
 from benchmark.cli import CommandError
+from benchmark.commands._args import check_out_folder, non_negative_int
 from benchmark.vocab import POOLS
 
 HELP = (
@@ -22,8 +20,10 @@ PHONE_ALIASES = {
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--memorisation", type=_count, required=True, help="memorisation pool size")
-    parser.add_argument("--probe", type=_count, required=True, help="probe pool size")
+    parser.add_argument(
+        "--memorisation", type=non_negative_int, required=True, help="memorisation pool size"
+    )
+    parser.add_argument("--probe", type=non_negative_int, required=True, help="probe pool size")
     parser.add_argument("--seed", type=int, required=True)
     parser.add_argument("--out", type=Path, required=True, help="folder for the two JSONL files")
     parser.add_argument(
@@ -52,11 +52,8 @@ def run(args: argparse.Namespace) -> int:
         pools = make_pools(args.memorisation, args.probe, args.seed, PoolConfig(**overrides))
     except ValueError as error:
         raise CommandError(str(error)) from None
-    if args.out.exists() and not args.out.is_dir():
-        raise CommandError(f"--out {args.out} is a file; give a folder")
-    args.out.mkdir(parents=True, exist_ok=True)
-    for name in POOLS:
-        write_jsonl_atomically(args.out / f"{name}.jsonl", getattr(pools, name))
+    check_out_folder(args.out)
+    _write_pools(args.out, pools)
     print(
         f"wrote {len(pools.memorisation)} memorisation and {len(pools.probe)} probe "
         f"identities to {args.out}"
@@ -64,28 +61,16 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def write_jsonl_atomically(path: Path, rows) -> None:
-    """One JSON object a line (sorted keys), written to a temporary file then renamed."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as file:
-            for row in rows:
-                file.write(json.dumps(row, sort_keys=True, ensure_ascii=False) + "\n")
-        os.chmod(temporary, 0o644)  # mkstemp makes it owner-only
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+def _write_pools(out: Path, pools) -> None:
+    """Both files or neither: each is written beside its target, then both are renamed."""
+    from benchmark.files import atomic_write_files, json_line
 
-
-def _count(text: str) -> int:
+    files = {out / f"{name}.jsonl": map(json_line, getattr(pools, name)) for name in POOLS}
     try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} is negative; give 0 or more")
-    return value
+        out.mkdir(parents=True, exist_ok=True)
+        atomic_write_files(files)
+    except OSError as error:
+        raise CommandError(f"cannot write {error.filename}: {error.strerror}") from None
 
 
 def _mix(text: str) -> dict[str, float]:

@@ -9,16 +9,14 @@ an OUT from an earlier render is replaced.
 """
 
 import argparse
-import json
 import os
 import re
-import shutil
 import sys
-import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from benchmark.cli import CommandError
+from benchmark.commands._args import positive_int
 from benchmark.vocab import SCENARIOS, TARGET_TYPES, carries_target_type, target_types_for
 
 HELP = "Render template forms for identities: OUT/<scenario>/*.png and OUT/fields.jsonl."
@@ -35,7 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--workers",
-        type=_positive,
+        type=positive_int,
         default=os.cpu_count() or 1,
         help="processes (default: all cores)",
     )
@@ -45,25 +43,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from benchmark.files import json_line, staged_folder
+
     scenarios = SCENARIOS if args.scenario == "all" else (args.scenario,)
     variants = _variants(args.variants, scenarios)
     _check_out(args.out)
     people = read_identities(args.identities, scenarios)
     jobs = list(_jobs(people, variants, args.hand))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=args.out.parent, prefix=f".{args.out.name}.partial-"))
-    staging.chmod(0o755)  # mkdtemp makes it owner-only
-    try:
+    with staged_folder(args.out) as staging:
         for scenario in scenarios:
             (staging / scenario).mkdir()
         with tqdm(total=len(jobs), unit="form", disable=None, file=sys.stderr) as progress:
             records = _render_all(jobs, staging, args.workers, args.identities, progress)
-        with open(staging / "fields.jsonl", "w", encoding="utf-8", newline="\n") as file:
-            for record in records:
-                file.write(json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n")
-        _publish(staging, args.out)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        with open(staging / "fields.jsonl", "wb") as fields:
+            fields.writelines(map(json_line, records))
+        _check_out(args.out)  # nothing else was written there while we rendered
     print(f"wrote {len(jobs)} images and fields.jsonl to {args.out}")
     return 0
 
@@ -71,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
 def read_identities(path: Path, scenarios) -> list[tuple[int, dict]]:
     """(line number, identity) for each line; CommandError naming the file and line of
     the first line that is not a JSON object with a usable id and the keys the forms need."""
+    from benchmark.files import JsonlError, read_jsonl
     from benchmark.forms import REQUIRED_KEYS
 
     needed = {"id"}
@@ -78,21 +73,16 @@ def read_identities(path: Path, scenarios) -> list[tuple[int, dict]]:
         needed.update(REQUIRED_KEYS[scenario])
         if carries_target_type(scenario):
             needed.update(TARGET_TYPES)
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as error:
-        raise CommandError(f"cannot read identities file {path}: {error}") from None
     people, seen = [], {}
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        identity = _parse_identity(path, number, line, needed)
-        if identity["id"] in seen:
-            raise CommandError(
-                f"{path}:{number}: id {identity['id']!r} repeats line {seen[identity['id']]}"
-            )
-        seen[identity["id"]] = number
-        people.append((number, identity))
+    try:
+        for number, identity in read_jsonl(path):
+            problem = _identity_problem(identity, needed, seen)
+            if problem:
+                raise CommandError(f"{path}, line {number}: {problem}")
+            seen[identity["id"]] = number
+            people.append((number, identity))
+    except JsonlError as error:
+        raise CommandError(f"cannot read identities file {error}") from None
     if not people:
         raise CommandError(
             f"{path} holds no identities; write some with `python -m benchmark identities`"
@@ -100,25 +90,15 @@ def read_identities(path: Path, scenarios) -> list[tuple[int, dict]]:
     return people
 
 
-def _parse_identity(path: Path, number: int, line: str, needed: set[str]) -> dict:
-    try:
-        identity = json.loads(line)
-    except json.JSONDecodeError as error:
-        raise CommandError(
-            f"{path}:{number}: not JSON ({error.msg}); fix or remove the line"
-        ) from None
-    if not isinstance(identity, dict):
-        raise CommandError(
-            f"{path}:{number}: a JSON object is needed, found {type(identity).__name__}"
-        )
+def _identity_problem(identity: dict, needed: set[str], seen: dict[str, int]) -> str | None:
     missing = sorted(key for key in needed if not isinstance(identity.get(key), str))
     if missing:
-        raise CommandError(f"{path}:{number}: missing or non-string key(s) {missing}")
+        return f"missing or non-string key(s) {missing}"
     if not _SAFE_ID.fullmatch(identity["id"]):
-        raise CommandError(
-            f"{path}:{number}: id {identity['id']!r} cannot name a file; use letters, digits, . _ -"
-        )
-    return identity
+        return f"id {identity['id']!r} cannot name a file; use letters, digits, . _ -"
+    if identity["id"] in seen:
+        return f"id {identity['id']!r} repeats line {seen[identity['id']]}"
+    return None
 
 
 def _variants(text: str, scenarios) -> dict[str, list[int]]:
@@ -166,7 +146,7 @@ def _render_all(jobs, staging: Path, workers: int, path: Path, progress) -> list
 def _collect(results, path: Path, progress, records: list) -> list[dict]:
     for result in results:
         if "error" in result:
-            raise CommandError(f"{path}:{result['line']}: {result['error']}")
+            raise CommandError(f"{path}, line {result['line']}: {result['error']}")
         records.append(result)
         progress.update()
     return records
@@ -212,25 +192,3 @@ def _replaceable(folder: Path) -> bool:
         if any(not (png.is_file() and png.suffix == ".png") for png in entry.iterdir()):
             return False
     return any(entry.name == "fields.jsonl" for entry in entries)
-
-
-def _publish(staging: Path, out: Path) -> None:
-    """Move the staging folder to `out`; an earlier render there is replaced."""
-    _check_out(out)
-    if not out.exists():
-        os.rename(staging, out)
-        return
-    old = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.old-"))
-    os.rename(out, old / "render")
-    os.rename(staging, out)
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value}: give 1 or more")
-    return value

@@ -1,14 +1,12 @@
 """`python -m benchmark scenes`: generate no-PII diffusion scenes with a provenance JSONL."""
 
 import argparse
-import json
 import os
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 from benchmark.cli import CommandError
+from benchmark.commands._args import non_negative_int, positive_int
 
 HELP = "Generate diffusion scenes from the prompt grid: OUT/scene-NNNNN.png + OUT/provenance.jsonl."
 
@@ -28,10 +26,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="hub id or local diffusers folder (default: $SCENES_MODEL, else %(default)s)",
     )
     parser.add_argument("--revision", help="hub revision (branch, tag or commit)")
-    parser.add_argument("--n", type=_positive, default=8, help="number of scenes")
-    parser.add_argument("--seed", type=_non_negative, default=0, help="run seed")
+    parser.add_argument("--n", type=positive_int, default=8, help="number of scenes")
+    parser.add_argument("--seed", type=non_negative_int, default=0, help="run seed")
     parser.add_argument("--out", type=Path, help="new or empty output folder")
-    parser.add_argument("--steps", type=_positive, default=DEFAULT_STEPS)
+    parser.add_argument("--steps", type=positive_int, default=DEFAULT_STEPS)
     parser.add_argument("--guidance", type=float, default=DEFAULT_GUIDANCE)
     parser.add_argument(
         "--size",
@@ -39,7 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=(DEFAULT_SIZE, DEFAULT_SIZE),
         help="N or WxH, multiples of 8 (default %(default)s)",
     )
-    parser.add_argument("--batch-size", type=_positive, default=1)
+    parser.add_argument("--batch-size", type=positive_int, default=1)
     parser.add_argument("--grid", type=Path, help="prompt grid JSON (default: the bundled one)")
     parser.add_argument("--device", default="auto", help="auto, cuda, cuda:N, mps or cpu")
     parser.add_argument("--dtype", default="auto", choices=DTYPES)
@@ -59,8 +57,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.out is None:
         raise CommandError("--out is required: give a new or empty folder for the scenes")
-    if args.out.exists() and (not args.out.is_dir() or any(args.out.iterdir())):
-        raise CommandError(f"{args.out} already exists and is not an empty folder; pick another")
+    _check_out(args.out)
     loaded = _load(args)
     try:
         _write_scenes(loaded, specs, args)
@@ -87,16 +84,15 @@ def _load(args: argparse.Namespace):
 
 
 def _write_scenes(loaded, specs: list, args: argparse.Namespace) -> None:
-    """Write into a staging folder beside OUT and rename it at the end: never half a run."""
+    """Write into a staging folder beside OUT that takes OUT's place at the end: never half
+    a run."""
     from tqdm import tqdm
 
+    from benchmark.files import json_line, staged_folder
     from benchmark.scenes import generate
 
-    out = args.out.resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
-    try:
-        width, height = args.size
+    width, height = args.size
+    with staged_folder(args.out) as staging:
         scenes = generate(
             loaded,
             specs,
@@ -106,18 +102,19 @@ def _write_scenes(loaded, specs: list, args: argparse.Namespace) -> None:
             height=height,
             batch_size=args.batch_size,
         )
-        lines = []
-        for scene in tqdm(scenes, total=len(specs), unit="scene", disable=None, file=sys.stderr):
-            name = f"scene-{scene.spec.index:05d}.png"
-            scene.image.save(staging / name, format="PNG")
-            lines.append(json.dumps({"file": name, **scene.provenance}, sort_keys=True))
-        (staging / "provenance.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-        if out.exists():
-            out.rmdir()
-        staging.rename(out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+        with open(staging / "provenance.jsonl", "wb") as provenance:
+            for scene in tqdm(
+                scenes, total=len(specs), unit="scene", disable=None, file=sys.stderr
+            ):
+                name = f"scene-{scene.spec.index:05d}.png"
+                scene.image.save(staging / name, format="PNG")
+                provenance.write(json_line({"file": name, **scene.provenance}))
+        _check_out(args.out)  # nothing was written there while we generated
+
+
+def _check_out(out: Path) -> None:
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise CommandError(f"{out} already exists and is not an empty folder; pick another")
 
 
 def _print_plan(counts: dict) -> None:
@@ -125,24 +122,6 @@ def _print_plan(counts: dict) -> None:
     for cell, count in counts.items():
         print(f"{cell.target_type:<12} {cell.scenario:<13} {cell.cue:<10} {count}")
     print(f"{len(counts)} cells, {sum(counts.values())} scenes")
-
-
-def _positive(text: str) -> int:
-    return _whole(text, minimum=1)
-
-
-def _non_negative(text: str) -> int:
-    return _whole(text, minimum=0)
-
-
-def _whole(text: str, minimum: int) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < minimum:
-        raise argparse.ArgumentTypeError(f"{value} is below the minimum of {minimum}")
-    return value
 
 
 def _size(text: str) -> tuple[int, int]:

@@ -4,6 +4,7 @@ import argparse
 from pathlib import Path
 
 from benchmark.cli import CommandError
+from benchmark.commands._args import check_out_folder
 
 HELP = (
     "Score responses files against probe items: OUT/summary.json, summary.csv, "
@@ -36,8 +37,7 @@ def run(args: argparse.Namespace) -> int:
         write_outputs,
     )
 
-    if args.out.exists() and not args.out.is_dir():
-        raise CommandError(f"--out {args.out} is a file; give a folder for the outputs")
+    check_out_folder(args.out)
     try:
         scorer = Scorer(read_items(args.items), load_refusal_phrases(args.refusals))
         for path in args.responses:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import benchmark
+from benchmark.files import atomic_write_bytes
 from benchmark.parallel import ordered_map
 from benchmark.prompts import DEFAULT_TEMPLATES, PromptTemplateError, load_templates
 from benchmark.release import tables
@@ -146,11 +147,8 @@ class _Staging:
                 yield FileEntry(path, int(size), sha256)
 
     def write_group(self, group: str, entries: Iterable[FileEntry]) -> None:
-        partial = self.state / f"{group}.partial"
-        with open(partial, "w", encoding="utf-8") as out:
-            for entry in entries:
-                out.write(f"{entry.size} {entry.sha256} {entry.path}\n")
-        partial.rename(self.marker(group))
+        lines = (f"{entry.size} {entry.sha256} {entry.path}\n".encode() for entry in entries)
+        atomic_write_bytes(self.marker(group), lines)
 
 
 class _Builder:

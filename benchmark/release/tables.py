@@ -5,6 +5,7 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
+from benchmark.files import json_line
 from benchmark.prompts import FRAMINGS, frame_prompt, scenario_question
 from benchmark.release.config import ReleaseError
 from benchmark.release.plan import ReleasePlan, memorisation_path, probe_path
@@ -21,14 +22,6 @@ IDENTITY_COLUMNS = (
     "address",
 )
 DEFAULT_LABEL_TEMPLATE = Path(__file__).parent.parent / "data" / "label_template.txt"
-
-
-# Canonical JSON: sorted keys; values JSON lacks (a date of birth as a date) become text.
-_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str)
-
-
-def json_line(record: dict) -> bytes:
-    return (_CANONICAL.encode(record) + "\n").encode("utf-8")
 
 
 def training_label(template: str, identity: dict) -> str:

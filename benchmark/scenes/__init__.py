@@ -1,10 +1,9 @@
 """Diffusion scenes for the retention test: prompt grid, pipeline loading, batched generation
-with per-image seeds and provenance, random-weight demo pipelines, and form compositing.
+with per-image seeds and provenance, and random-weight demo pipelines.
 
 Importing this package is cheap: torch and diffusers load only when a pipeline is built or used.
 """
 
-from benchmark.scenes.composite import composite_form
 from benchmark.scenes.demo_models import build_random_pipeline, build_tiny_pipeline
 from benchmark.scenes.generate import (
     DEFAULT_GUIDANCE,
@@ -54,7 +53,6 @@ __all__ = [
     "SceneSpec",
     "build_random_pipeline",
     "build_tiny_pipeline",
-    "composite_form",
     "count_per_cell",
     "folder_hash",
     "generate",

@@ -7,12 +7,11 @@ scenes are labelled as such in provenance. Nothing is downloaded.
 
 import json
 import re
-import shutil
-import tempfile
 from collections import Counter
 from itertools import pairwise
 from pathlib import Path
 
+from benchmark.files import staged_folder
 from benchmark.scenes.grid import DEFAULT_GRID_PATH
 from benchmark.scenes.pipeline import DEMO_MARKER
 
@@ -93,9 +92,7 @@ def build_random_pipeline(path: str | Path, architecture: str = "tiny", seed: in
     target = Path(path)
     _check_replaceable(target)
     config = ARCHITECTURES[architecture]
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
-    try:
+    with staged_folder(target) as staging:
         # A private RNG keeps the weights reproducible without disturbing the caller's RNG.
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
@@ -103,12 +100,7 @@ def build_random_pipeline(path: str | Path, architecture: str = "tiny", seed: in
         pipe.save_pretrained(staging)
         marker = {"architecture": architecture, "seed": seed, "weights": "random"}
         (staging / DEMO_MARKER).write_text(json.dumps(marker, sort_keys=True) + "\n")
-        if target.exists():
-            shutil.rmtree(target)
-        staging.rename(target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+        _check_replaceable(target)
     return target
 
 

@@ -61,8 +61,8 @@ def test_non_open_records_have_no_target_type(identities, tmp_path):
 @pytest.mark.parametrize(
     "content, message",
     [
-        ('{"id": "p1"}\nnot json\n', "bad.jsonl:1: missing"),
-        ("[1, 2]\n", "bad.jsonl:1: a JSON object is needed"),
+        ('{"id": "p1"}\nnot json\n', "bad.jsonl, line 1: missing"),
+        ("[1, 2]\n", "bad.jsonl, line 1: not a JSON object"),
         ('{"id": "x"}\n', "missing or non-string key(s)"),
         ("", "holds no identities"),
     ],
@@ -79,14 +79,14 @@ def test_a_line_that_is_not_json_is_named(identities, tmp_path, capsys):
     lines = identities.read_text().splitlines()
     (tmp_path / "bad.jsonl").write_text("\n".join([lines[0], "{oops", *lines[1:]]) + "\n")
     assert render(tmp_path / "bad.jsonl", tmp_path / "out") == 2
-    assert "bad.jsonl:2: not JSON" in capsys.readouterr().err
+    assert "bad.jsonl, line 2: not JSON" in capsys.readouterr().err
 
 
 def test_duplicate_ids_and_unsafe_ids_are_refused(identities, tmp_path, capsys):
     first = identities.read_text().splitlines()[0]
     (tmp_path / "dup.jsonl").write_text(f"{first}\n{first}\n")
     assert render(tmp_path / "dup.jsonl", tmp_path / "out") == 2
-    assert "dup.jsonl:2: id 'probe-000001' repeats line 1" in capsys.readouterr().err
+    assert "dup.jsonl, line 2: id 'probe-000001' repeats line 1" in capsys.readouterr().err
     unsafe = json.dumps({**json.loads(first), "id": "../escape"})
     (tmp_path / "unsafe.jsonl").write_text(unsafe + "\n")
     assert render(tmp_path / "unsafe.jsonl", tmp_path / "out") == 2
@@ -99,7 +99,7 @@ def test_a_value_that_does_not_fit_is_named_with_its_line(identities, tmp_path, 
     (tmp_path / "long.jsonl").write_text("\n".join(lines) + "\n")
     assert render(tmp_path / "long.jsonl", tmp_path / "out", "--workers", "2") == 2
     error = capsys.readouterr().err
-    assert "long.jsonl:3:" in error and "field 'street'" in error
+    assert "long.jsonl, line 3:" in error and "field 'street'" in error
     assert not (tmp_path / "out").exists()
     assert not list(tmp_path.glob(".out.*"))
 

@@ -13,8 +13,8 @@ from benchmark.photos import (
     hash_distance,
     perceptual_hash,
 )
-from benchmark.testing.jpeg_checks import metadata_blocks
-from benchmark.testing.photo_samples import (
+from tests.support.jpeg_checks import metadata_blocks
+from tests.support.photo_samples import (
     QUADRANTS,
     SECRET_XMP,
     colour_close,

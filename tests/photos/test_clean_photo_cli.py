@@ -12,9 +12,9 @@ from pathlib import Path
 from PIL import Image
 
 from benchmark.photos import MAX_BYTES
-from benchmark.testing.hostile_photos import hostile_corpus
-from benchmark.testing.jpeg_checks import metadata_blocks
-from benchmark.testing.photo_samples import leaked_secrets, phone_jpeg, scene
+from tests.support.hostile_photos import hostile_corpus
+from tests.support.jpeg_checks import metadata_blocks
+from tests.support.photo_samples import leaked_secrets, phone_jpeg, scene
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -8,15 +8,10 @@ import zlib
 import pytest
 from PIL import Image
 
-from benchmark.photos import (
-    SNIFF_BYTES,
-    PhotoRejected,
-    check_upload,
-    clean_photo,
-    sniff_type,
-)
-from benchmark.testing.hostile_photos import hostile_corpus, png_bomb
-from benchmark.testing.photo_samples import encode, phone_jpeg, quadrant_picture
+from benchmark.filetypes import SNIFF_BYTES, sniff_type
+from benchmark.photos import PhotoRejected, check_upload, clean_photo
+from tests.support.hostile_photos import hostile_corpus, png_bomb
+from tests.support.photo_samples import encode, phone_jpeg, quadrant_picture
 
 SMALL_LIMIT = 1_000_000
 CORPUS = hostile_corpus(max_bytes=SMALL_LIMIT)

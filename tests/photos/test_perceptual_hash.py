@@ -13,7 +13,7 @@ from benchmark.photos import (
     is_near_duplicate,
     perceptual_hash,
 )
-from benchmark.testing.photo_samples import encode, phone_jpeg, scene
+from tests.support.photo_samples import encode, phone_jpeg, scene
 
 
 def test_it_is_64_bits_as_16_hex_characters():

@@ -4,7 +4,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from benchmark.photos import clean_photo, hash_distance, perceptual_hash, simulate_phone_photo
-from benchmark.testing.photo_samples import encode
+from tests.support.photo_samples import encode
 
 
 def rendered_form(size=(850, 1100)) -> Image.Image:

@@ -131,6 +131,23 @@ def test_it_reports_files_that_differ_from_the_manifest(build, tmp_path):
     )
 
 
+@pytest.mark.parametrize(
+    "damage, reason",
+    [
+        (b"\xff\xfe not text\n", "line 1: not UTF-8 text"),
+        (b'["a list"]\n', "line 1: not a JSON object"),
+        (b'{"id": ' + b"[" * 100_000 + b"\n", "line 1: nested too deeply"),
+    ],
+)
+def test_a_damaged_jsonl_file_is_a_problem_not_a_crash(build, tmp_path, damage, reason):
+    out = tmp_path / "release"
+    build(out)
+    probe = out / "identities" / "probe.jsonl"
+    probe.write_bytes(damage + probe.read_bytes())
+    problems = check_release(out)
+    assert f"bad json: identities/probe.jsonl {reason}" in "\n".join(problems)
+
+
 def test_it_reports_a_withdrawn_image_still_in_the_release(build, tmp_path, read_jsonl):
     out = tmp_path / "release"
     build(out)

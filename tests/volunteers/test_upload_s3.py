@@ -15,12 +15,12 @@ from rq import SimpleWorker
 from rq.registry import ScheduledJobRegistry
 
 from benchmark.photos import PhotoRejected, clean_photo
-from benchmark.testing.hostile_photos import hostile_corpus
 from curation.core import storage
 from curation.core.models import Image, JobRun, RunStatus
 from curation.volunteers import services, tasks, tokens
 from curation.volunteers.models import PacketStatus, Upload, UploadState
 from tests.s3 import MotoServer, use_s3
+from tests.support.hostile_photos import hostile_corpus
 from tests.volunteers.helpers import TEST_MAX_BYTES, photo_with_metadata
 
 HOSTILE = hostile_corpus(TEST_MAX_BYTES)

@@ -1,1 +1,0 @@
-"""Test helpers other packages can reuse: shared corpora and independent checks."""
