@@ -8,6 +8,7 @@ from PIL import Image as PILImage
 from benchmark import forms as bforms
 from benchmark import identities as bidentities
 from curation.core import storage
+from curation.core.jobs import start_job
 from curation.core.models import Identity, Image, ImageStatus, Source
 
 NORMALISED_FIELDS = ("name", "email", "phone", "ssn", "address")
@@ -51,6 +52,18 @@ def identities_create_pools(*, memorisation: int, probe: int, seed: int) -> dict
         created[identity["pool"]] += 1
     Identity.objects.bulk_create(rows)
     return created
+
+
+def identities_generate_start(params: dict, *, user=None):
+    """Queue the job that creates the memorisation and probe pools; returns its JobRun."""
+    return start_job(
+        "curation.core.tasks.generate_identities",
+        kind="identities",
+        user=user,
+        title=f"Identities: {params['memorisation']} memorisation, "
+        f"{params['probe']} probe, seed {params['seed']}",
+        params=params,
+    )
 
 
 def _identity_row(key: str, identity: dict) -> Identity:
@@ -116,6 +129,18 @@ def render_template_form(
 
 def _field_dict(field) -> dict:
     return {"name": field.name, "label": field.label, "value": field.value, "box": list(field.box)}
+
+
+def render_start(params: dict, *, user=None):
+    """Queue the job that renders template forms (pool, scenarios, variants); returns its
+    JobRun."""
+    return start_job(
+        "curation.core.tasks.render_forms",
+        kind="render",
+        user=user,
+        title=f"Render {', '.join(params['scenarios'])} forms ({params['pool']})",
+        params=params,
+    )
 
 
 def render_jobs_for(identity: Identity, scenarios: list[str], variants: list[int]):
