@@ -152,10 +152,3 @@ def render_jobs_for(identity: Identity, scenarios: list[str], variants: list[int
             targets = bforms.TARGET_TYPES if scenario == "open" else ("",)
             for target_type in targets:
                 yield scenario, variant, target_type
-
-
-@transaction.atomic
-def image_send_back_to_review(image: Image) -> Image:
-    image.status = ImageStatus.PENDING
-    image.save(update_fields=["status", "updated_at"])
-    return image

@@ -1,11 +1,9 @@
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
 
 from curation.core import services, storage
 from curation.core.forms import IdentityBatchForm, RenderBatchForm, ThrottledAuthenticationForm
@@ -108,14 +106,6 @@ def image_list(request: HttpRequest) -> HttpResponse:
 def image_detail(request: HttpRequest, pk: int) -> HttpResponse:
     image = get_object_or_404(Image.objects.select_related("identity"), pk=pk)
     return render(request, "curation/core/image_detail.html", {"image": image})
-
-
-@role_required()
-@require_POST
-def image_send_back(request: HttpRequest, pk: int) -> HttpResponse:
-    image = services.image_send_back_to_review(get_object_or_404(Image, pk=pk))
-    messages.success(request, f"Image #{image.pk} is back in the review queue.")
-    return redirect("curation:image-detail", pk=image.pk)
 
 
 @role_required(ANNOTATOR)
