@@ -209,7 +209,7 @@ def upload_start(
         raise UploadRefused("Too many upload attempts for this packet. Please try again later.")
     upload = Upload.objects.create(
         packet=packet,
-        raw_key=f"{conf.RAW_UPLOAD_PREFIX}{packet.code}/{uuid.uuid4()}",
+        raw_key=f"{storage.RAW_UPLOAD_PREFIX}{packet.code}/{uuid.uuid4()}",
         declared_type=declared_type[:100],
     )
     if not storage.uses_s3():
