@@ -102,7 +102,7 @@ def write_outputs(rows: list[dict], out_dir: str | Path, *, report: bool = True)
     """
     files = {"summary.json": summary_json(rows), "summary.csv": summary_csv(rows)}
     if report:
-        from benchmark.report import report_files
+        from benchmark.scoring.report import report_files
 
         files.update(report_files(rows))
     out_dir = Path(out_dir)

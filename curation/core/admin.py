@@ -16,7 +16,8 @@ class ImageAdmin(admin.ModelAdmin):
     list_filter = ["source", "status", "scenario", "simulated"]
     search_fields = ["sha256", "identity__key", "identity__name"]
     raw_id_fields = ["identity"]
-    readonly_fields = ["sha256", "phash", "size_bytes", "width", "height", "created_at"]
+    # Status changes go through review (send-back starts a new round), never a plain edit.
+    readonly_fields = ["status", "sha256", "phash", "size_bytes", "width", "height", "created_at"]
 
 
 @admin.register(JobRun)

@@ -2,8 +2,12 @@
 
 `start_job` records the run and dispatches it after the transaction commits:
 to RQ when REDIS_URL is set, else in a thread (or inline in tests). Job functions
-take `(run, **params)`, call `run_progress` as they go, and return a JSON result.
-They must be safe to run twice: RQ retries them.
+live in each app's `tasks.py`, take `(run, **params)`, call `run_progress` as they go,
+and return a JSON result. They must be safe to run twice: RQ retries them.
+
+Jobs are named by dotted path ("curation.scenes.tasks.generate_scene_batch"), never
+passed as functions, so services need not import tasks (which import services); the
+name is checked when the job starts, so a typo fails at the call site, not in a worker.
 """
 
 import contextlib
@@ -25,7 +29,7 @@ class JobFailed(Exception):
 
 
 def start_job(
-    func,
+    func: str,
     *,
     kind: str,
     title: str,
@@ -39,7 +43,7 @@ def start_job(
     return run
 
 
-def run_now(func, *, kind: str, title: str, params: dict | None = None, user=None) -> JobRun:
+def run_now(func: str, *, kind: str, title: str, params: dict | None = None, user=None) -> JobRun:
     """Record a run and execute it in this process, now (management commands)."""
     run = _create_run(func, kind=kind, title=title, params=params, queue="inline", user=user)
     _execute_quietly(run.pk)
@@ -47,11 +51,11 @@ def run_now(func, *, kind: str, title: str, params: dict | None = None, user=Non
     return run
 
 
-def _create_run(func, *, kind, title, params, queue, user) -> JobRun:
+def _create_run(func: str, *, kind, title, params, queue, user) -> JobRun:
     return JobRun.objects.create(
         kind=kind,
         title=title,
-        function=f"{func.__module__}.{func.__qualname__}",
+        function=job_function_name(func),
         params=params or {},
         queue=queue,
         created_by=user if user is not None and user.is_authenticated else None,
@@ -133,6 +137,21 @@ def _finish(run: JobRun, status: str, *, result: dict | None = None, error: str 
     run.save(update_fields=["status", "error", "finished_at", "result", "done"])
 
 
+def job_function_name(dotted: str) -> str:
+    """`dotted` if it names a callable that can be imported; else ValueError saying why."""
+    if not isinstance(dotted, str):
+        raise ValueError(f"A job is named by its dotted path as a string, not {dotted!r}.")
+    try:
+        function = _load(dotted)
+    except (ImportError, AttributeError, ValueError) as error:
+        raise ValueError(f"No job function {dotted!r}: {error}") from None
+    if not callable(function):
+        raise ValueError(f"The job {dotted!r} is not a function.")
+    return dotted
+
+
 def _load(dotted: str):
     module_path, _, name = dotted.rpartition(".")
+    if not module_path:
+        raise ValueError("expected a dotted path such as 'curation.app.tasks.job'")
     return getattr(importlib.import_module(module_path), name)

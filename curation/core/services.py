@@ -9,6 +9,7 @@ from benchmark import forms as bforms
 from benchmark import identities as bidentities
 from benchmark import vocab
 from curation.core import storage
+from curation.core.jobs import start_job
 from curation.core.models import Identity, Image, ImageStatus, Source
 
 
@@ -50,6 +51,18 @@ def identities_create_pools(*, memorisation: int, probe: int, seed: int) -> dict
         created[identity["pool"]] += 1
     Identity.objects.bulk_create(rows)
     return created
+
+
+def identities_generate_start(params: dict, *, user=None):
+    """Queue the job that creates the memorisation and probe pools; returns its JobRun."""
+    return start_job(
+        "curation.core.tasks.generate_identities",
+        kind="identities",
+        user=user,
+        title=f"Identities: {params['memorisation']} memorisation, "
+        f"{params['probe']} probe, seed {params['seed']}",
+        params=params,
+    )
 
 
 def _identity_row(key: str, identity: dict) -> Identity:
@@ -117,6 +130,18 @@ def _field_dict(field) -> dict:
     return {"name": field.name, "label": field.label, "value": field.value, "box": list(field.box)}
 
 
+def render_start(params: dict, *, user=None):
+    """Queue the job that renders template forms (pool, scenarios, variants); returns its
+    JobRun."""
+    return start_job(
+        "curation.core.tasks.render_forms",
+        kind="render",
+        user=user,
+        title=f"Render {', '.join(params['scenarios'])} forms ({params['pool']})",
+        params=params,
+    )
+
+
 def render_jobs_for(identity: Identity, scenarios: list[str], variants: list[int]):
     """Every (scenario, variant, target_type) form an identity gets."""
     for scenario in scenarios:
@@ -125,10 +150,3 @@ def render_jobs_for(identity: Identity, scenarios: list[str], variants: list[int
                 continue
             for target_type in vocab.target_types_for(scenario):
                 yield scenario, variant, target_type
-
-
-@transaction.atomic
-def image_send_back_to_review(image: Image) -> Image:
-    image.status = ImageStatus.PENDING
-    image.save(update_fields=["status", "updated_at"])
-    return image

@@ -20,6 +20,10 @@ _RETRYABLE_CODES = frozenset(
     {"SlowDown", "RequestTimeout", "ServiceUnavailable", "InternalError", "Throttling"}
 )
 _MISSING_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
+# Phone photos land here before the cleaning job; the bucket's lifecycle rule (set by
+# `setup_storage`) expires those never processed (abandoned, or a very long outage).
+RAW_UPLOAD_PREFIX = "uploads/raw/"
+RAW_UPLOAD_EXPIRY_DAYS = 14
 
 
 class StorageUnavailable(Exception):

@@ -13,6 +13,5 @@ urlpatterns = [
     path("forms/render/", views.render_start, name="render-start"),
     path("images/", views.image_list, name="image-list"),
     path("images/<int:pk>/", views.image_detail, name="image-detail"),
-    path("images/<int:pk>/send-back/", views.image_send_back, name="image-send-back"),
     path("images/<int:pk>/file", views.image_file, name="image-file"),
 ]

@@ -1,15 +1,12 @@
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
 
-from curation.core import services, storage, tasks
+from curation.core import services, storage
 from curation.core.forms import IdentityBatchForm, RenderBatchForm, ThrottledAuthenticationForm
-from curation.core.jobs import start_job
 from curation.core.models import Identity, Image, JobRun, Pool
 from curation.core.roles import ANNOTATOR, MAINTAINER, VOLUNTEER, public, role_required, user_roles
 
@@ -72,14 +69,7 @@ def run_status(request: HttpRequest, pk: int) -> JsonResponse:
 def identity_list(request: HttpRequest) -> HttpResponse:
     form = IdentityBatchForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        run = start_job(
-            tasks.generate_identities,
-            kind="identities",
-            user=request.user,
-            title=f"Identities: {form.cleaned_data['memorisation']} memorisation, "
-            f"{form.cleaned_data['probe']} probe, seed {form.cleaned_data['seed']}",
-            params=form.cleaned_data,
-        )
+        run = services.identities_generate_start(form.cleaned_data, user=request.user)
         return redirect("curation:run-detail", pk=run.pk)
     pool = request.GET.get("pool", "")
     identities = Identity.objects.filter(pool=pool) if pool in Pool.values else Identity.objects
@@ -98,14 +88,7 @@ def identity_list(request: HttpRequest) -> HttpResponse:
 def render_start(request: HttpRequest) -> HttpResponse:
     form = RenderBatchForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        run = start_job(
-            tasks.render_forms,
-            kind="render",
-            user=request.user,
-            title=f"Render {', '.join(data['scenarios'])} forms ({data['pool']})",
-            params=data,
-        )
+        run = services.render_start(form.cleaned_data, user=request.user)
         return redirect("curation:run-detail", pk=run.pk)
     return render(request, "curation/core/render_start.html", {"form": form})
 
@@ -123,14 +106,6 @@ def image_list(request: HttpRequest) -> HttpResponse:
 def image_detail(request: HttpRequest, pk: int) -> HttpResponse:
     image = get_object_or_404(Image.objects.select_related("identity"), pk=pk)
     return render(request, "curation/core/image_detail.html", {"image": image})
-
-
-@role_required()
-@require_POST
-def image_send_back(request: HttpRequest, pk: int) -> HttpResponse:
-    image = services.image_send_back_to_review(get_object_or_404(Image, pk=pk))
-    messages.success(request, f"Image #{image.pk} is back in the review queue.")
-    return redirect("curation:image-detail", pk=image.pk)
 
 
 @role_required(ANNOTATOR)

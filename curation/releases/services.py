@@ -10,11 +10,13 @@ from django.utils import timezone
 
 from benchmark.release import ReleaseConfig, ReleaseError, build_release, staging_dir_for
 from curation.core import storage
-from curation.core.jobs import JobFailed, run_progress
+from curation.core.jobs import JobFailed, run_now, run_progress, start_job
 from curation.core.models import Image
 from curation.releases import selectors
 from curation.releases.models import Release, ReleaseImage, ReleaseStatus
 from curation.releases.s3_sink import S3ReleaseSink, is_s3_destination, s3_prefix
+
+EXPORT_JOB = "curation.releases.tasks.export_release_job"
 
 
 def default_destination(version: str) -> str:
@@ -68,8 +70,21 @@ def release_prepare(
     return release
 
 
-def export_release_job(run, *, release_id: int) -> dict:
-    release = Release.objects.get(pk=release_id)
+def release_export_start(release: Release, *, user=None, inline: bool = False):
+    """Start the export job of a prepared release: queued after commit, or (`inline`, for
+    commands) run here now. Returns its JobRun."""
+    job = {
+        "kind": "export",
+        "title": f"Export release {release.version}",
+        "params": {"release_id": release.pk},
+        "user": user,
+    }
+    return run_now(EXPORT_JOB, **job) if inline else start_job(EXPORT_JOB, **job)
+
+
+def release_export(run, release: Release) -> dict:
+    """Build, check and publish the release (the export job's work), progress on `run`;
+    a failure is recorded on the release."""
     Release.objects.filter(pk=release.pk).update(run=run, status=ReleaseStatus.BUILDING, error="")
     run_progress(run, 0, 1, "Reading accepted images")
     try:

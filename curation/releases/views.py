@@ -3,7 +3,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from benchmark.release import ReleaseError
-from curation.core.jobs import start_job
 from curation.core.models import ImageStatus
 from curation.core.roles import role_required
 from curation.releases import services
@@ -28,13 +27,7 @@ def release_list(request: HttpRequest) -> HttpResponse:
         except ReleaseError as error:
             form.add_error(None, str(error))
         else:
-            start_job(
-                services.export_release_job,
-                kind="export",
-                user=request.user,
-                title=f"Export release {release.version}",
-                params={"release_id": release.pk},
-            )
+            services.release_export_start(release, user=request.user)
             messages.success(request, f"Export of {release.version} started.")
             return redirect("curation:release-detail", pk=release.pk)
     releases = Release.objects.all()

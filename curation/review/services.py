@@ -1,8 +1,8 @@
 """Writes for the review queue: claims, decisions, undo, adjudication, policy and gold.
 
 Every change that touches more than one row is one transaction. `Image.status` is only
-ever changed here through `_set_status` (a queryset update, so the send-back signal in
-`signals.py` does not mistake it for a maintainer reopening the image).
+ever changed here, through `_set_status`; sending an image back to review is here too, since
+it starts a new round (review builds on core, never the other way round).
 """
 
 import random
@@ -294,10 +294,16 @@ def gold_remove(*, gold_id: int) -> None:
 
 
 @transaction.atomic
-def image_reopened(image_id: int) -> None:
-    """A maintainer sent a decided image back: a new round starts from no reviews."""
-    Review.objects.filter(image_id=image_id, is_current=True).update(is_current=False)
-    Lease.objects.filter(image_id=image_id).delete()
+def image_send_back_to_review(image: Image) -> Image:
+    """A maintainer sends a decided image back: it is pending again and a new round starts
+    from no reviews (the earlier ones stay, no longer current). A pending image keeps its
+    round."""
+    image = Image.objects.select_for_update().get(pk=image.pk)
+    if image.status != ImageStatus.PENDING:
+        _set_status(image, ImageStatus.PENDING)
+        Review.objects.filter(image_id=image.pk, is_current=True).update(is_current=False)
+        Lease.objects.filter(image_id=image.pk).delete()
+    return image
 
 
 def review_accept_all(*, annotators: list) -> int:

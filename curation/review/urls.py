@@ -20,4 +20,6 @@ urlpatterns = [
     path("review/stats/", views.review_stats, name="review-stats"),
     path("review/gold/", views.gold_list, name="gold-list"),
     path("review/gold/<int:pk>/delete/", views.gold_delete, name="gold-delete"),
+    # Under images/ like the image's page that shows the button; review owns the rule.
+    path("images/<int:pk>/send-back/", views.image_send_back, name="image-send-back"),
 ]

@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from curation.core.models import Source
+from curation.core.models import Image, Source
 from curation.core.roles import ANNOTATOR, role_required
 from curation.review import reports, selectors, services
 from curation.review.forms import AdjudicationForm, GoldForm, PolicyForm
@@ -262,3 +262,11 @@ def gold_delete(request: HttpRequest, pk: int) -> HttpResponse:
     services.gold_remove(gold_id=gold.pk)
     messages.success(request, f"Image #{gold.image_id} is no longer gold.")
     return redirect("curation:gold-list")
+
+
+@role_required()
+@require_POST
+def image_send_back(request: HttpRequest, pk: int) -> HttpResponse:
+    image = services.image_send_back_to_review(get_object_or_404(Image, pk=pk))
+    messages.success(request, f"Image #{image.pk} is back in the review queue.")
+    return redirect("curation:image-detail", pk=image.pk)

@@ -18,6 +18,7 @@ from curation.scenes.models import SceneBatch, SceneImage, SceneRun
 
 GRID_FIELDS = ("template", "style", "negative_prompt", "subjects", "settings", "cues")
 JOB_RETRIES = 2
+GENERATION_JOB = "curation.scenes.tasks.generate_scene_batch"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -133,16 +134,9 @@ def _create_run(plan: ScenePlan, user, generation: dict) -> SceneRun:
     )
 
 
-def _generation_job():
-    # Imported here: the job module imports this one.
-    from curation.scenes.tasks import generate_scene_batch
-
-    return generate_scene_batch
-
-
 def _batch(run: SceneRun, start: int, stop: int, launch) -> SceneBatch:
     job = launch(
-        func=_generation_job(),
+        func=GENERATION_JOB,
         kind="scenes",
         title=f"Scenes {start}-{stop - 1} of run #{run.pk} ({run.model})",
         params={"scene_run": run.pk, "start": start, "stop": stop},
@@ -158,7 +152,7 @@ def scene_run_retry_failed(run: SceneRun, user=None) -> int:
     failed = list(run.batches.select_related("job").filter(job__status=RunStatus.FAILED))
     for batch in failed:
         batch.job = start_job(
-            _generation_job(),
+            GENERATION_JOB,
             kind=batch.job.kind,
             title=batch.job.title,
             params=batch.job.params,

@@ -222,7 +222,7 @@ def _record_upload(release, parsed: ParsedResponses, name, data, filename, user)
         created_by=user if user is not None and user.is_authenticated else None,
     )
     response_set.run = start_job(
-        score_response_set_job,
+        "curation.scoring.tasks.score_response_set_job",
         kind="scoring",
         title=f"Score {parsed.model} on release {release.version}",
         params={"response_set_id": response_set.pk},
@@ -232,8 +232,9 @@ def _record_upload(release, parsed: ParsedResponses, name, data, filename, user)
     return response_set
 
 
-def score_response_set_job(run, *, response_set_id: int) -> dict:
-    response_set = ResponseSet.objects.select_related("release").get(pk=response_set_id)
+def response_set_score(run, response_set: ResponseSet) -> dict:
+    """Score the set against its release's items (the scoring job's work), progress on `run`;
+    a failure is recorded on the set."""
     ResponseSet.objects.filter(pk=response_set.pk).update(
         status=ScoringStatus.SCORING, run=run, error=""
     )

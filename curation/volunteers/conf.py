@@ -4,10 +4,6 @@ from django.conf import settings
 
 from benchmark import photos
 
-RAW_UPLOAD_PREFIX = "uploads/raw/"
-# Raw uploads that were never processed (abandoned, or a very long outage) expire.
-RAW_UPLOAD_EXPIRY_DAYS = 14
-
 
 def photo_max_bytes() -> int:
     return getattr(settings, "PHOTO_MAX_BYTES", photos.MAX_BYTES)

@@ -12,7 +12,7 @@ from benchmark import photos, vocab
 from curation.core import storage
 from curation.core.jobs import run_now
 from curation.core.models import Identity, Pool
-from curation.volunteers import conf, tasks
+from curation.volunteers import services
 from curation.volunteers.models import Packet, Upload, UploadState
 
 # One simulated photo per scenario, each of another probe identity.
@@ -68,7 +68,7 @@ def _simulated_photo(packet: Packet, *, seed: int):
     photo.save(buffer, "JPEG", quality=88)
     upload = Upload.objects.create(
         packet=packet,
-        raw_key=f"{conf.RAW_UPLOAD_PREFIX}{packet.code}/{uuid.uuid4()}",
+        raw_key=f"{storage.RAW_UPLOAD_PREFIX}{packet.code}/{uuid.uuid4()}",
         declared_type="image/jpeg",
         simulated=True,
         state=UploadState.RECEIVED,
@@ -78,7 +78,7 @@ def _simulated_photo(packet: Packet, *, seed: int):
     packet.current_upload = upload
     packet.save(update_fields=["current_upload", "updated_at"])
     return run_now(
-        tasks.process_upload,
+        services.PROCESS_JOB,
         kind="photo",
         title=f"Clean simulated photo for packet {packet.display_code}",
         params={"upload_id": upload.pk},

@@ -18,6 +18,7 @@ from benchmark import forms as bforms
 from benchmark import photos, vocab
 from curation.core import services as core_services
 from curation.core import storage
+from curation.core.jobs import start_job
 from curation.core.models import Identity, Image, ImageStatus, Pool, Scenario, Source
 from curation.core.roles import VOLUNTEER, user_roles
 from curation.volunteers import conf
@@ -33,6 +34,9 @@ from curation.volunteers.models import (
 )
 
 MAX_BATCH = 500
+PROCESS_JOB = "curation.volunteers.tasks.process_upload"
+# Storage or database outages are retried with backoff (5 s, 30 s, 2 min) on RQ.
+PROCESS_RETRIES = 3
 UNKNOWN_IMAGE_TYPE = "image/x-unknown"
 SIMULATED_PROVENANCE = "demo photo: rendered form in a handwriting font, warped, lit and blurred"
 
@@ -205,7 +209,7 @@ def upload_start(
         raise UploadRefused("Too many upload attempts for this packet. Please try again later.")
     upload = Upload.objects.create(
         packet=packet,
-        raw_key=f"{conf.RAW_UPLOAD_PREFIX}{packet.code}/{uuid.uuid4()}",
+        raw_key=f"{storage.RAW_UPLOAD_PREFIX}{packet.code}/{uuid.uuid4()}",
         declared_type=declared_type[:100],
     )
     if not storage.uses_s3():
@@ -246,8 +250,6 @@ def upload_receive_file(packet: Packet, *, upload_uuid: str, content, user) -> U
 def upload_received(packet: Packet, *, raw_key: str, user) -> Upload:
     """The browser says the raw object is stored: make it the packet's photo and queue the
     cleaning job. Reads nothing from storage (the job checks the object on the worker)."""
-    from curation.volunteers import tasks
-
     packet = Packet.objects.select_for_update().get(pk=packet.pk)
     _check_upload_allowed(packet)
     upload = _awaiting_upload(packet, raw_key=raw_key)
@@ -257,12 +259,32 @@ def upload_received(packet: Packet, *, raw_key: str, user) -> Upload:
         timezone.now(),
         user if user is not None and user.is_authenticated else None,
     )
-    upload.run = tasks.start_processing(upload, user=volunteer)
+    upload.run = upload_start_processing(upload, user=volunteer)
     upload.save(update_fields=["state", "received_at", "uploaded_by", "run", "updated_at"])
     packet.current_upload = upload
     if packet.volunteer_id is None and volunteer is not None:
         packet.volunteer = volunteer
     packet.save(update_fields=["current_upload", "volunteer", "updated_at"])
+    return upload
+
+
+def upload_start_processing(upload: Upload, *, user=None):
+    """Queue the cleaning job for a received photo; returns its JobRun."""
+    return start_job(
+        PROCESS_JOB,
+        kind="photo",
+        title=f"Clean photo for packet {upload.packet.display_code}",
+        params={"upload_id": upload.pk},
+        queue="default",
+        user=user,
+        retries=PROCESS_RETRIES,
+    )
+
+
+def upload_process_again(upload: Upload, *, user=None) -> Upload:
+    """Queue the cleaning job again for a photo whose runs gave up on an outage."""
+    upload.run = upload_start_processing(upload, user=user)
+    upload.save(update_fields=["run", "updated_at"])
     return upload
 
 

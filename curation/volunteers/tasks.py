@@ -1,23 +1,8 @@
 """The photo cleaning job (see curation.core.jobs); the work is services.upload_process."""
 
 from benchmark import photos
-from curation.core.jobs import JobFailed, run_progress, start_job
+from curation.core.jobs import JobFailed, run_progress
 from curation.volunteers import services
-
-# Storage or database outages are retried with backoff (5 s, 30 s, 2 min) on RQ.
-RETRIES = 3
-
-
-def start_processing(upload, *, user=None):
-    return start_job(
-        process_upload,
-        kind="photo",
-        title=f"Clean photo for packet {upload.packet.display_code}",
-        params={"upload_id": upload.pk},
-        queue="default",
-        user=user,
-        retries=RETRIES,
-    )
 
 
 def process_upload(run, *, upload_id: int) -> dict:

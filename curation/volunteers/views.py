@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from curation.core.roles import MAINTAINER, VOLUNTEER, public, role_required, user_roles
-from curation.volunteers import conf, pdf, services, tasks, tokens
+from curation.volunteers import conf, pdf, services, tokens
 from curation.volunteers.forms import BatchForm, CodeForm, RequestForm
 from curation.volunteers.models import Packet, PacketBatch, PacketStatus, UploadState
 from curation.volunteers.selectors import packets_with_status
@@ -81,8 +81,7 @@ def packet_reprocess(request: HttpRequest, code: str) -> HttpResponse:
     if upload is None or upload.state not in (UploadState.RECEIVED, UploadState.PROCESSING):
         messages.error(request, "This packet has no photo waiting to be processed.")
     else:
-        upload.run = tasks.start_processing(upload, user=request.user)
-        upload.save(update_fields=["run", "updated_at"])
+        services.upload_process_again(upload, user=request.user)
         messages.success(request, "The photo is queued for processing again.")
     return redirect("curation:packet-detail", code=packet.code)
 

@@ -6,7 +6,6 @@ import pytest
 from django.utils import timezone
 
 from curation.core.models import ImageStatus
-from curation.core.services import image_send_back_to_review
 from curation.review import services
 from curation.review.models import Adjudication, Combine, Decision, Lease, Review, ReviewPolicy
 from curation.review.services import ReviewRefused
@@ -195,13 +194,35 @@ def test_sending_an_image_back_starts_a_new_round(annotator, make_image):
     photo = make_image()
     claim(annotator)
     decide(annotator, photo, undoable=False)
-    image_send_back_to_review(photo)
+    services.image_send_back_to_review(photo)
     assert status_of(photo) == ImageStatus.PENDING
     assert claim(annotator).pk == photo.pk, "the earlier round's review no longer counts"
     decide(annotator, photo, Decision.REJECT, ["blurred"])
     assert status_of(photo) == ImageStatus.REJECTED
     rounds = list(Review.objects.order_by("id").values_list("is_current", "decision"))
     assert rounds == [(False, Decision.ACCEPT), (True, Decision.REJECT)]
+
+
+def test_sending_back_a_pending_image_keeps_its_round(annotator, make_image):
+    scene = make_image("diffusion")  # needs more reviews than one
+    claim(annotator)
+    decide(annotator, scene, undoable=False)
+    assert status_of(scene) == ImageStatus.PENDING
+    services.image_send_back_to_review(scene)
+    assert list(Review.objects.values_list("is_current", flat=True)) == [True]
+
+
+def test_saving_a_pending_image_costs_one_query_and_starts_no_round(
+    annotator, make_image, django_assert_num_queries
+):
+    photo = make_image()
+    claim(annotator)
+    decide(annotator, photo, undoable=False)
+    photo.refresh_from_db()
+    photo.status = ImageStatus.PENDING
+    with django_assert_num_queries(1):  # the UPDATE, no SELECT of the status before it
+        photo.save(update_fields=["status", "updated_at"])
+    assert Review.objects.get().is_current, "only the send-back service starts a new round"
 
 
 def test_needing_fewer_reviews_settles_waiting_images(annotator, maintainer, make_image):

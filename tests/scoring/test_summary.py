@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from benchmark.report import METRICS
 from benchmark.scoring import (
     ALL,
     CELL_KEYS,
@@ -30,6 +29,7 @@ from benchmark.scoring import (
     wilson_interval,
     write_outputs,
 )
+from benchmark.scoring.report import METRICS
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

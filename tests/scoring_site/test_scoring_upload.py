@@ -9,7 +9,7 @@ import pytest
 from curation.core import storage
 from curation.core.jobs import JobFailed
 from curation.core.models import JobRun, RunStatus
-from curation.scoring import services
+from curation.scoring import services, tasks
 from curation.scoring.models import ResponseSet, ScoringStatus
 
 
@@ -67,7 +67,7 @@ def test_it_runs_the_scoring_as_a_job(scored):
 def test_scoring_again_replaces_the_outputs_and_keeps_the_figures(scored):
     first = {name: storage.read_bytes(stored) for name, stored in scored.outputs.items()}
     run = JobRun.objects.get(pk=scored.run_id)
-    services.score_response_set_job(run, response_set_id=scored.pk)
+    tasks.score_response_set_job(run, response_set_id=scored.pk)
     again = ResponseSet.objects.get(pk=scored.pk)
     assert again.rows == scored.rows and set(again.outputs) == set(scored.outputs)
     assert {name: storage.read_bytes(stored) for name, stored in again.outputs.items()} == first
@@ -82,7 +82,7 @@ def test_a_failed_scoring_stores_no_figures_and_says_why(release, responses, set
     (Path(release.destination) / "probe" / "items.jsonl").write_text("")
     run = JobRun.objects.create(kind="scoring", title="Score", function="x")
     with pytest.raises(JobFailed, match="holds no items") as failure:
-        services.score_response_set_job(run, response_set_id=response_set.pk)
+        tasks.score_response_set_job(run, response_set_id=response_set.pk)
     failed = ResponseSet.objects.get(pk=response_set.pk)
     assert failed.status == ScoringStatus.FAILED and failed.error == str(failure.value)
     assert failed.rows == [] and failed.outputs == {} and failed.heatmaps == []

@@ -17,7 +17,7 @@ from rq.registry import ScheduledJobRegistry
 from benchmark.photos import PhotoRejected, clean_photo
 from curation.core import storage
 from curation.core.models import Image, JobRun, RunStatus
-from curation.volunteers import services, tasks, tokens
+from curation.volunteers import services, tokens
 from curation.volunteers.models import PacketStatus, Upload, UploadState
 from tests.s3 import MotoServer, use_s3
 from tests.support.hostile_photos import hostile_corpus
@@ -193,7 +193,7 @@ def test_an_s3_outage_is_retried_and_no_photo_is_lost(
         response = _uploaded(client, packet, target["key"])
         assert response.json()["status"] == PacketStatus.RECEIVED
         [job] = rq_queue.jobs
-        assert job.retries_left == tasks.RETRIES
+        assert job.retries_left == services.PROCESS_RETRIES
 
         worker = get_worker("default", worker_class=SimpleWorker)
         worker.work(burst=True)
@@ -203,7 +203,7 @@ def test_an_s3_outage_is_retried_and_no_photo_is_lost(
         assert upload.state == UploadState.PROCESSING and upload.image is None
         registry = ScheduledJobRegistry(queue=rq_queue)
         assert registry.get_job_ids() == [job.id]  # RQ will try again, with backoff
-        assert rq_queue.fetch_job(job.id).retries_left == tasks.RETRIES - 1
+        assert rq_queue.fetch_job(job.id).retries_left == services.PROCESS_RETRIES - 1
 
         own_server.start()  # S3 is back: the raw photo is still there
         assert s3.keys("uploads/raw/") == [target["key"]]

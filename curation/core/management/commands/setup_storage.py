@@ -2,7 +2,6 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from curation.core import storage
-from curation.volunteers import conf
 
 
 class Command(BaseCommand):
@@ -24,8 +23,8 @@ class Command(BaseCommand):
         try:
             lines = storage.ensure_bucket(
                 cors_origins=origins,
-                expire_prefix=conf.RAW_UPLOAD_PREFIX,
-                expire_days=conf.RAW_UPLOAD_EXPIRY_DAYS,
+                expire_prefix=storage.RAW_UPLOAD_PREFIX,
+                expire_days=storage.RAW_UPLOAD_EXPIRY_DAYS,
             )
         except storage.StorageUnavailable as error:
             raise CommandError(
