@@ -4,7 +4,10 @@ from django.db.migrations.executor import MigrationExecutor
 
 from curation.core.jobs import job_function_name
 
-BEFORE, AFTER = ("core", "0001_initial"), ("core", "0002_jobrun_functions_in_tasks")
+BEFORE, AFTER = (
+    ("core", "0003_remove_image_retention_only"),
+    ("core", "0004_jobrun_functions_in_tasks"),
+)
 OLD_NAMES = {
     "curation.releases.services.export_release_job": "curation.releases.tasks.export_release_job",
     "curation.scoring.services.score_response_set_job": (

@@ -26,6 +26,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("core", "0001_initial")]
+    dependencies = [("core", "0003_remove_image_retention_only")]
 
     operations = [migrations.RunPython(forwards, backwards)]
