@@ -45,6 +45,7 @@ def _worker_env(settings) -> dict:
 
 
 @pytest.mark.postgres
+@pytest.mark.redis
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_a_gpu_worker_loads_the_model_once_and_fails_an_unloadable_run(
