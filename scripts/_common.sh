@@ -1,4 +1,5 @@
-# Shared by scripts/demo and scripts/test: a virtual environment with requirements.txt.
+# Shared by scripts/demo and scripts/test: a virtual environment with the library (editable,
+# from pyproject.toml), the site's requirements.txt and the tests' requirements-test.txt.
 # shellcheck shell=bash
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
@@ -17,7 +18,9 @@ find_python() {
 
 ensure_venv() {
   local stamp="$VENV/.requirements.sha256" want
-  want="$(sha256sum "$ROOT/requirements.txt" | cut -d' ' -f1)"
+  # Any change to a file that declares dependencies reinstalls.
+  want="$(cat "$ROOT/pyproject.toml" "$ROOT/requirements.txt" "$ROOT/requirements-test.txt" |
+    sha256sum | cut -d' ' -f1)"
   if [ ! -x "$PY" ]; then
     echo "==> Creating the virtual environment in .venv"
     "$(find_python)" -m venv "$VENV"
@@ -25,7 +28,7 @@ ensure_venv() {
   if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     echo "==> Installing requirements (first run takes a few minutes)"
     "$PY" -m pip install --quiet --upgrade pip
-    "$PY" -m pip install --quiet -r "$ROOT/requirements.txt"
+    (cd "$ROOT" && "$PY" -m pip install --quiet -r requirements.txt -r requirements-test.txt)
     echo "$want" > "$stamp"
   fi
 }

@@ -1,10 +1,29 @@
 """Fixtures every area shares: one user per role, signed-in clients, moto's S3 server."""
 
+import os
+
 import pytest
 from django.contrib.auth.models import Group, User
 
 from curation.core.roles import ANNOTATOR, MAINTAINER, ROLES, VOLUNTEER
 from tests.s3 import S3, MotoServer, use_s3
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """A test marked `postgres` skips on SQLite, for the fast inner loop; with
+    REQUIRE_POSTGRES=1 (scripts/test, CI) it fails instead, so a missing PostgreSQL
+    can never pass for a green suite."""
+    if item.get_closest_marker("postgres") is None:
+        return
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return
+    message = f"needs PostgreSQL, found {connection.vendor}: set DATABASE_URL=postgres://..."
+    if os.environ.get("REQUIRE_POSTGRES") == "1":
+        pytest.fail(message + " (REQUIRE_POSTGRES=1)", pytrace=False)
+    pytest.skip(message)
 
 
 @pytest.fixture

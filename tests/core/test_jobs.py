@@ -45,6 +45,7 @@ def test_an_unexpected_error_fails_the_run_without_breaking_the_request(
     assert run.status == RunStatus.FAILED and run.error == "RuntimeError: boom"
 
 
+@pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 def test_it_goes_through_redis_and_a_worker(settings):
     settings.JOBS_MODE = "rq"

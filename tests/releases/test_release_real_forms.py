@@ -6,12 +6,9 @@ import io
 import pytest
 from PIL import Image
 
-from benchmark import release_check
+from benchmark import forms, identities, release_check
 from benchmark.release import ReleaseCheckFailed, build_release
 from benchmark.vocab import TARGET_TYPES
-
-identities = pytest.importorskip("benchmark.identities")
-forms = pytest.importorskip("benchmark.forms")
 
 
 def _add_rendered_forms(world, person, open_types):

@@ -147,14 +147,8 @@ def test_a_gold_answer_leaves_the_image_status_alone(annotator, maintainer, make
     assert claim(annotator, rng=FixedRoll(0.0)) is None, "each gold image is answered once"
 
 
-def needs_postgres():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: set DATABASE_URL=postgres://...")
-
-
 @pytest.mark.postgres
 def test_on_postgresql_a_claim_is_one_skip_locked_statement(annotator, make_image):
-    needs_postgres()
     make_image()
     with CaptureQueriesContext(connection) as queries:
         claim(annotator)
@@ -167,7 +161,6 @@ def test_on_postgresql_a_claim_is_one_skip_locked_statement(annotator, make_imag
 def test_the_postgres_statement_and_the_orm_rule_pick_the_same_images(
     annotator, annotator2, maintainer, make_image
 ):
-    needs_postgres()
     past = timezone.now() - timedelta(seconds=1)
     make_image(status=ImageStatus.ACCEPTED)
     held_by_other = make_image()

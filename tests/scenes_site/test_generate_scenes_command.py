@@ -60,6 +60,7 @@ def test_bad_options_are_refused_before_anything_starts(tiny_model, small_grid, 
     assert not SceneRun.objects.exists()
 
 
+@pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 def test_with_a_queue_it_queues_the_batches_on_gpu_and_returns(
     settings, tiny_model, small_grid, capsys

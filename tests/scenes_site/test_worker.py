@@ -45,13 +45,12 @@ def _worker_env(settings) -> dict:
 
 
 @pytest.mark.postgres
+@pytest.mark.redis
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_a_gpu_worker_loads_the_model_once_and_fails_an_unloadable_run(
     settings, start_run, tmp_path
 ):
-    if connection.vendor != "postgresql":
-        pytest.skip("the worker process needs the test database in PostgreSQL, not SQLite")
     settings.JOBS_MODE = "rq"
     queue = django_rq.get_queue("gpu")
     queue.empty()

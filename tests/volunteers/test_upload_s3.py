@@ -178,6 +178,7 @@ def rq_queue(settings):
     queue.empty()
 
 
+@pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 def test_an_s3_outage_is_retried_and_no_photo_is_lost(
     client, settings, packet, rq_queue, monkeypatch
@@ -220,6 +221,7 @@ def test_an_s3_outage_is_retried_and_no_photo_is_lost(
             own_server.stop()
 
 
+@pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 def test_a_second_run_after_success_only_finishes_the_cleanup(client, s3, packet, rq_queue):
     target = _start(client, packet)
