@@ -36,7 +36,7 @@
     shownId: undefined,
     claiming: null,
     settled: false, // a claim has answered at least once
-    leaving: new Set(), // ids being skipped: never claimed back by this page meanwhile
+    leaving: new Set(), // ids being decided or skipped: not to be claimed back meanwhile
     chain: Promise.resolve(), // decisions, skips and undos, in order
     contactLost: false,
   };
@@ -50,7 +50,13 @@
     };
   }
 
+  // Counters come with every answer; an answer to an older request never overwrites a
+  // newer one's (a claim sent just before a decision may answer after it).
+  let sent = 0;
+  let shownProgress = 0;
+
   async function post(url, body) {
+    const number = ++sent;
     let response;
     try {
       response = await fetch(url, {
@@ -73,6 +79,10 @@
     if (!response.ok) {
       const text = data.error || `The site answered ${response.status}; try again.`;
       throw Object.assign(new Error(text), { code: data.code || "http" });
+    }
+    if (data.progress && number > shownProgress) {
+      shownProgress = number;
+      setProgress(data.progress);
     }
     return data;
   }
@@ -227,7 +237,6 @@
         preload(item);
         state.items.push(item);
       }
-      setProgress(data.progress);
     } catch (error) {
       showMessage(`Could not fetch the next image. ${error.message}`);
     }
@@ -261,11 +270,11 @@
       decision === "reject"
         ? item.reasons.map((reason) => reason.code).filter((code) => state.picked.has(code))
         : [];
+    state.leaving.add(item.id);
     moveOn();
     inOrder(async () => {
       try {
-        const data = await post(item.decide_url, { decision, reasons });
-        setProgress(data.progress);
+        await post(item.decide_url, { decision, reasons });
       } catch (error) {
         if (LOST.includes(error.code)) {
           showMessage(`Image #${item.id}: ${error.message}`);
@@ -274,6 +283,8 @@
         showMessage(`Your decision on image #${item.id} was not saved: ${error.message}`);
         state.items.unshift(item);
         refresh();
+      } finally {
+        state.leaving.delete(item.id);
       }
     });
   }
@@ -285,8 +296,7 @@
     moveOn();
     inOrder(async () => {
       try {
-        const data = await post(item.skip_url, {});
-        setProgress(data.progress);
+        await post(item.skip_url, {});
       } catch (error) {
         showMessage(`Image #${item.id} could not be skipped: ${error.message}`);
       } finally {
@@ -300,7 +310,6 @@
     inOrder(async () => {
       try {
         const data = await post(urls.undo, {});
-        setProgress(data.progress);
         const others = state.items.filter((item) => item.id !== data.item.id);
         preload(data.item);
         state.items = [data.item, ...others];
@@ -321,7 +330,6 @@
       const data = await post(urls.heartbeat, { images: state.items.map((item) => item.id) });
       if (state.contactLost) showMessage("");
       state.contactLost = false;
-      setProgress(data.progress);
       dropLost(new Set(data.held));
     } catch (error) {
       state.contactLost = error.code === "network";
