@@ -18,6 +18,8 @@ LONG_FORMS = ["hiring", "verification", "finance"]
 LAYOUT = """() => {
   const box = (el) => el.getBoundingClientRect();
   const onScreen = (r) => r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth;
+  const info = box(document.getElementById('review-info'));
+  const inInfo = (r) => r.top >= info.top && r.bottom <= info.bottom;
   const values = [...document.querySelectorAll('#review-info .compare dd')].map(box);
   const reasons = [...document.querySelectorAll('#review-reasons .reason')].map(box);
   const buttons = [...document.querySelectorAll('.review-actions button')].map(box);
@@ -25,7 +27,7 @@ LAYOUT = """() => {
   return {
     values: values.length,
     narrowestValue: Math.min(...values.map((r) => r.width)),
-    valuesOnScreen: values.filter(onScreen).length,
+    valuesOnScreen: values.filter((r) => onScreen(r) && inInfo(r)).length,
     reasons: reasons.length,
     reasonsOnScreen: reasons.filter(onScreen).length,
     buttonsOnScreen: buttons.filter(onScreen).length,

@@ -139,7 +139,9 @@
 
   function renderInfo(item) {
     const kind = [item.scenario, item.target_type].filter(Boolean).join(" · ");
-    els.title.replaceChildren(element("h1", `${item.source_label} #${item.id}`), element("p", kind, "muted"));
+    const heading = element("h1", `${item.source_label} #${item.id} `);
+    heading.append(element("span", kind ? `· ${kind}` : "", "muted"));
+    els.title.replaceChildren(heading);
     const parts = [];
     if (item.scene) {
       parts.push(element("h2", "What the scene should show"));
