@@ -3,9 +3,8 @@
 Writes OUT/<scenario>/<identity id>-v<variant>[-<target type>].png and
 OUT/fields.jsonl (one object per image, in the order identities x scenarios x
 variants x target types). Images are rendered by a pool of processes; the result
-is the same whatever the number of workers. Everything is written to a staging
-folder beside OUT and moved into place at the end, so OUT never holds half a run;
-an OUT from an earlier render is replaced.
+is the same whatever the number of workers. OUT must be new or empty; an earlier
+render there is replaced only with --overwrite (see benchmark.commands.output).
 """
 
 import argparse
@@ -14,11 +13,11 @@ import os
 import re
 import shutil
 import sys
-import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from benchmark.cli import CommandError
+from benchmark.commands.output import add_overwrite_argument, check_out, make_staging, publish
 
 HELP = "Render template forms for identities: OUT/<scenario>/*.png and OUT/fields.jsonl."
 
@@ -28,8 +27,13 @@ _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--identities", type=Path, required=True, help="identities JSONL file")
-    parser.add_argument("--scenario", choices=SCENARIO_CHOICES, default="all")
-    parser.add_argument("--out", type=Path, required=True, help="output folder")
+    parser.add_argument(
+        "--scenario",
+        choices=SCENARIO_CHOICES,
+        default="all",
+        help="which form to render (default: all four)",
+    )
+    parser.add_argument("--out", type=Path, required=True, help="new or empty output folder")
     parser.add_argument(
         "--variants", default="all", help='"all" or variant numbers, e.g. 0 or 0,1 (default all)'
     )
@@ -40,6 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="processes (default: all cores)",
     )
     parser.add_argument("--hand", action="store_true", help="write values in a handwriting font")
+    add_overwrite_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -49,12 +54,10 @@ def run(args: argparse.Namespace) -> int:
 
     scenarios = SCENARIOS if args.scenario == "all" else (args.scenario,)
     variants = _variants(args.variants, scenarios)
-    _check_out(args.out)
+    check_out(args.out, overwrite=args.overwrite, is_ours=_earlier_render)
     people = read_identities(args.identities, scenarios)
     jobs = list(_jobs(people, variants, args.hand))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=args.out.parent, prefix=f".{args.out.name}.partial-"))
-    staging.chmod(0o755)  # mkdtemp makes it owner-only
+    staging = make_staging(args.out)
     try:
         for scenario in scenarios:
             (staging / scenario).mkdir()
@@ -63,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
         with open(staging / "fields.jsonl", "w", encoding="utf-8", newline="\n") as file:
             for record in records:
                 file.write(json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n")
-        _publish(staging, args.out)
+        publish(staging, args.out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     print(f"wrote {len(jobs)} images and fields.jsonl to {args.out}")
@@ -196,20 +199,11 @@ def render_job(task) -> dict:
     }
 
 
-def _check_out(out: Path) -> None:
-    if out.exists() and (not out.is_dir() or not _replaceable(out)):
-        raise CommandError(
-            f"--out {out} exists and is not an earlier render's folder; pick a new or empty folder"
-        )
-
-
-def _replaceable(folder: Path) -> bool:
-    """Empty, or only what a render writes (fields.jsonl and scenario folders of PNGs)."""
+def _earlier_render(folder: Path) -> bool:
+    """Only what a render writes: fields.jsonl and scenario folders of PNGs."""
     from benchmark.forms import SCENARIOS
 
     entries = list(folder.iterdir())
-    if not entries:
-        return True
     for entry in entries:
         if entry.name == "fields.jsonl" and entry.is_file():
             continue
@@ -218,18 +212,6 @@ def _replaceable(folder: Path) -> bool:
         if any(not (png.is_file() and png.suffix == ".png") for png in entry.iterdir()):
             return False
     return any(entry.name == "fields.jsonl" for entry in entries)
-
-
-def _publish(staging: Path, out: Path) -> None:
-    """Move the staging folder to `out`; an earlier render there is replaced."""
-    _check_out(out)
-    if not out.exists():
-        os.rename(staging, out)
-        return
-    old = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.old-"))
-    os.rename(out, old / "render")
-    os.rename(staging, out)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def _positive(text: str) -> int:

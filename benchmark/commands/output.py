@@ -1,0 +1,73 @@
+"""The output folder rule `render` and `scenes` share: a new or empty folder is written;
+one that holds files is refused unless --overwrite, and even then only when it holds
+nothing but what the command itself writes. The run is written into a staging folder
+beside OUT and renamed into place at the end, so OUT never holds half a run; a folder
+that cannot be written is one clear line, not a traceback."""
+
+import argparse
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from benchmark.cli import CommandError
+
+
+def add_overwrite_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace an OUT folder that holds an earlier run's files (never other files)",
+    )
+
+
+def check_out(out: Path, *, overwrite: bool, is_ours: Callable[[Path], bool]) -> None:
+    """Refuse an OUT this run may not write, before any work is done."""
+    if out.exists():
+        if not out.is_dir():
+            raise CommandError(f"--out {out} is a file; give a new or empty folder")
+        if any(out.iterdir()):
+            if not overwrite:
+                raise CommandError(
+                    f"--out {out} already holds files; pass --overwrite to replace an earlier "
+                    "run, or pick a new or empty folder"
+                )
+            if not is_ours(out):
+                raise CommandError(
+                    f"--out {out} holds files this command did not write; it is never "
+                    "replaced, even with --overwrite: pick a new or empty folder"
+                )
+    _check_writable(out)
+
+
+def _check_writable(out: Path) -> None:
+    existing = out.parent
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise CommandError(f"cannot write to {existing}: permission denied; pick another --out")
+
+
+def make_staging(out: Path) -> Path:
+    """An empty folder beside OUT (same file system, so the final rename is atomic)."""
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.partial-"))
+    except OSError as error:
+        raise CommandError(f"cannot write beside --out {out}: {error.strerror}") from None
+    staging.chmod(0o755)  # mkdtemp makes it owner-only
+    return staging
+
+
+def publish(staging: Path, out: Path) -> None:
+    """Move the finished staging folder to OUT, replacing what check_out allowed."""
+    if out.exists() and not any(out.iterdir()):
+        out.rmdir()
+    if not out.exists():
+        os.rename(staging, out)
+        return
+    old = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.old-"))
+    os.rename(out, old / "previous")
+    os.rename(staging, out)
+    shutil.rmtree(old, ignore_errors=True)
