@@ -88,7 +88,8 @@ def test_every_page_passes_axe(live_server, site_data, maintainer, annotator, vo
             paths = nav_paths(page)
             assert paths, role
             for path in paths + extra[role]:
-                check(page, base + path, f"{role}{path.replace('/', '_').rstrip('_')}-{size}", found)
+                name = f"{role}{path.replace('/', '_').rstrip('_')}-{size}"
+                check(page, base + path, name, found)
     with chromium_context(pytest.MonkeyPatch(), **VIEWPORTS[size]) as context:
         with_axe(context)
         page = context.new_page()

@@ -17,7 +17,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 LONG_FORMS = ["hiring", "verification", "finance"]
 LAYOUT = """() => {
   const box = (el) => el.getBoundingClientRect();
-  const onScreen = (r) => r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth;
+  const onScreen = (r) =>
+    r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth;
   const info = box(document.getElementById('review-info'));
   const inInfo = (r) => r.top >= info.top && r.bottom <= info.bottom;
   const values = [...document.querySelectorAll('#review-info .compare dd')].map(box);
