@@ -108,8 +108,10 @@ def run(args: argparse.Namespace) -> int:
 def _earlier_scenes(folder: Path) -> bool:
     """Only what a scenes run writes: scene-NNNNN.png files and provenance.jsonl."""
     names = [entry.name for entry in folder.iterdir() if entry.is_file()]
-    return len(names) == len(list(folder.iterdir())) and "provenance.jsonl" in names and all(
-        name == "provenance.jsonl" or _SCENE_FILE.fullmatch(name) for name in names
+    return (
+        len(names) == len(list(folder.iterdir()))
+        and "provenance.jsonl" in names
+        and all(name == "provenance.jsonl" or _SCENE_FILE.fullmatch(name) for name in names)
     )
 
 

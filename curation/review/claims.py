@@ -20,9 +20,10 @@ CLAIM_ATTEMPTS = 3
 
 # Only an undecided lease keeps others off an image: a decided one waits out the undo
 # window without blocking a second reviewer, who takes the row over. `skip` lists images
-# the annotator set aside for now. Each NOT EXISTS ends in OFFSET 0 so that PostgreSQL keeps it a per-row index probe:
-# pulled up into an anti-join, the planner may choose a merge join that reads every lease
-# or review row ever written, and a claim would slow down as the history grows.
+# the annotator set aside for now. Each NOT EXISTS ends in OFFSET 0 so that PostgreSQL
+# keeps it a per-row index probe: pulled up into an anti-join, the planner may choose a
+# merge join that reads every lease or review row ever written, and a claim would slow
+# down as the history grows.
 _NOT_LEASED_NOR_REVIEWED_BY_ME = """
     NOT (i.id = ANY(%(skip)s::bigint[]))
     AND NOT EXISTS (SELECT 1 FROM review_lease l
@@ -57,8 +58,9 @@ GOLD_CANDIDATE_SQL = f"""
 """
 
 # SKIP LOCKED keeps concurrent claims off each other's row; the conflict clause takes an
-# existing lease row over only once it has expired or been decided, so a claim that committed after this
-# statement's snapshot was taken still wins. Returns (candidate found, image leased).
+# existing lease row over only once it has expired or been decided, so a claim that
+# committed after this statement's snapshot was taken still wins. Returns (candidate
+# found, image leased).
 LEASE_SQL = """
     WITH candidate AS ({candidates}),
     leased AS (

@@ -108,9 +108,7 @@ def test_an_image_waiting_for_adjudication_is_not_claimed(
     assert claim(make_user("third", "annotator")) is None
 
 
-def test_the_undo_window_never_keeps_a_second_reviewer_waiting(
-    annotator, annotator2, make_image
-):
+def test_the_undo_window_never_keeps_a_second_reviewer_waiting(annotator, annotator2, make_image):
     scene = make_image("diffusion")
     claim(annotator)
     services.review_record(annotator=annotator, image_id=scene.pk, decision=Decision.ACCEPT)
