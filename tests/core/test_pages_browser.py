@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from benchmark import forms as bforms
 from curation.core import services as core_services
-from curation.core.models import Identity, Image, ImageStatus
+from curation.core.models import Identity, Image, ImageStatus, JobRun
 from curation.volunteers import services as volunteer_services
 from curation.volunteers import tokens
 from tests.browser import (
@@ -44,7 +44,18 @@ def site_data(maintainer, annotator, volunteer):
         fields=template.fields,
     )
     packet = volunteer_services.packet_request(user=volunteer, scenario="hiring")
-    return {"image": template, "packet": packet}
+    run = JobRun.objects.create(
+        kind="render",
+        title="Render hiring forms (probe)",
+        function="curation.core.tasks.render_forms",
+        params={"scenarios": ["hiring"], "pool": "probe", "variants": [0]},
+        status="running",
+        done=3,
+        total=8,
+        result={"rendered": 3, "by_scenario": {"hiring": 3}},
+        created_by=maintainer,
+    )
+    return {"image": template, "packet": packet, "run": run}
 
 
 def nav_paths(page) -> list[str]:
@@ -68,6 +79,7 @@ def test_every_page_passes_axe(live_server, site_data, maintainer, annotator, vo
     extra = {
         "maintainer": [
             reverse("curation:image-detail", args=[site_data["image"].pk]),
+            reverse("curation:run-detail", args=[site_data["run"].pk]),
             reverse("curation:packet-detail", args=[site_data["packet"].code]),
             reverse("curation:scene-run-new"),
             reverse("curation:policy-list"),
