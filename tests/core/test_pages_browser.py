@@ -73,7 +73,9 @@ def check(page, url: str, name: str, found: dict) -> None:
 
 
 @pytest.mark.parametrize("size", ["desktop", "phone"])
-def test_every_page_passes_axe(live_server, site_data, maintainer, annotator, volunteer, size):
+def test_every_page_passes_axe(
+    live_server, monkeypatch, site_data, maintainer, annotator, volunteer, size
+):
     found: dict[str, list] = {}
     base = live_server.url
     extra = {
@@ -92,7 +94,7 @@ def test_every_page_passes_axe(live_server, site_data, maintainer, annotator, vo
     }
     users = {"maintainer": maintainer, "annotator": annotator, "volunteer": volunteer}
     for role, user in users.items():
-        with chromium_context(pytest.MonkeyPatch(), **VIEWPORTS[size]) as context:
+        with chromium_context(monkeypatch, **VIEWPORTS[size]) as context:
             with_axe(context)
             sign_in(context, live_server, user)
             page = context.new_page()
@@ -102,7 +104,7 @@ def test_every_page_passes_axe(live_server, site_data, maintainer, annotator, vo
             for path in paths + extra[role]:
                 name = f"{role}{path.replace('/', '_').rstrip('_')}-{size}"
                 check(page, base + path, name, found)
-    with chromium_context(pytest.MonkeyPatch(), **VIEWPORTS[size]) as context:
+    with chromium_context(monkeypatch, **VIEWPORTS[size]) as context:
         with_axe(context)
         page = context.new_page()
         check(page, base + reverse("curation:login"), f"anonymous_login-{size}", found)

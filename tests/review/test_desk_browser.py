@@ -74,8 +74,10 @@ def preloaded(page, image_id: int) -> None:
 
 
 @pytest.mark.parametrize("size", ["desktop", "wide"])
-def test_the_longest_forms_fit_one_screen(live_server, annotator, long_form_photos, size):
-    with chromium_context(pytest.MonkeyPatch(), **VIEWPORTS[size]) as context:
+def test_the_longest_forms_fit_one_screen(
+    live_server, monkeypatch, annotator, long_form_photos, size
+):
+    with chromium_context(monkeypatch, **VIEWPORTS[size]) as context:
         sign_in(context, live_server, annotator)
         page = context.new_page()
         page.goto(f"{live_server.url}/review/")
@@ -97,11 +99,11 @@ def test_the_longest_forms_fit_one_screen(live_server, annotator, long_form_phot
         page.wait_for_function("() => document.getElementById('count-left').textContent === '0'")
 
 
-def test_skip_reload_preload_and_zoom(live_server, annotator, annotator2, make_image):
+def test_skip_reload_preload_and_zoom(live_server, monkeypatch, annotator, annotator2, make_image):
     ReviewPolicy.objects.update(gold_rate=0)
     ids = [make_image().pk for _ in range(5)]
     held = Lease.objects.filter(annotator=annotator, decided_at__isnull=True)
-    with chromium_context(pytest.MonkeyPatch(), **VIEWPORTS["desktop"]) as context:
+    with chromium_context(monkeypatch, **VIEWPORTS["desktop"]) as context:
         sign_in(context, live_server, annotator)
         page = context.new_page()
         page.goto(f"{live_server.url}/review/")
