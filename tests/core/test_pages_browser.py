@@ -23,6 +23,7 @@ from tests.browser import (
     sign_in,
     with_axe,
 )
+from tests.review.conftest import tiny_png
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -110,6 +111,13 @@ def test_every_page_passes_axe(
         check(page, base + reverse("curation:login"), f"anonymous_login-{size}", found)
         phone = tokens.upload_path(site_data["packet"])
         check(page, base + phone, f"anonymous_phone-upload-{size}", found)
+        photo = {"name": "form.png", "mimeType": "image/png", "buffer": tiny_png()}
+        page.set_input_files("#photo-gallery", files=[photo])
+        page.wait_for_function("() => document.getElementById('preview').naturalWidth > 0")
+        assert page.is_visible("#preview") and page.is_enabled("#send")
+        assert "form.png" in page.inner_text("#preview-box")
+        found[f"anonymous_phone-preview-{size}"] = axe_violations(page)
+        screenshot(page, f"anonymous_phone-preview-{size}")
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     (SCREENSHOTS / f"axe-{size}.json").write_text(json.dumps(found, indent=1))

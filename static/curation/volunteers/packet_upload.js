@@ -143,7 +143,8 @@
       return;
     }
     fileName.textContent = file.name;
-    previewNote.textContent = `${(file.size / 1e6).toFixed(1)} MB`;
+    previewNote.textContent =
+      file.size < 1e6 ? `${Math.ceil(file.size / 1e3)} kB` : `${(file.size / 1e6).toFixed(1)} MB`;
     preview.hidden = false;
     preview.src = URL.createObjectURL(file);
   }
