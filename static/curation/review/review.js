@@ -108,13 +108,16 @@
     return state.items[0] || null;
   }
 
+  // Images behind the one on screen wait in the stage, invisible, so the browser has
+  // fetched, decoded and laid them out before they are needed: showing one is a swap.
   function preload(item) {
     const loader = new Image();
     loader.alt = "";
     loader.draggable = false;
+    loader.className = "review-image waiting";
     loader.src = item.image_url;
     item.loader = loader;
-    loader.decode().catch(() => {});
+    els.stage.append(loader);
   }
 
   function element(tag, text, className) {
@@ -176,9 +179,10 @@
   function showImage(item) {
     const shown = item.loader || els.image;
     if (shown !== els.image) {
+      els.image.remove();
       shown.id = "review-image";
       shown.className = "review-image";
-      els.image.replaceWith(shown);
+      if (!shown.isConnected) els.stage.append(shown); // an item back at the front
       els.image = shown;
     } else if (els.image.getAttribute("src") !== item.image_url) {
       els.image.src = item.image_url;
@@ -313,6 +317,9 @@
       try {
         const data = await post(urls.undo, {});
         const others = state.items.filter((item) => item.id !== data.item.id);
+        for (const item of state.items) {
+          if (item.id === data.item.id && item.loader && item !== current()) item.loader.remove();
+        }
         preload(data.item);
         state.items = [data.item, ...others];
         refresh();
@@ -342,6 +349,9 @@
   function dropLost(held) {
     const onScreen = current();
     if (state.items.every((item) => held.has(item.id))) return;
+    for (const item of state.items) {
+      if (!held.has(item.id) && item !== onScreen && item.loader) item.loader.remove();
+    }
     state.items = state.items.filter((item) => held.has(item.id));
     if (onScreen && !held.has(onScreen.id)) {
       showMessage(`Your hold on image #${onScreen.id} ran out; it went back to the queue.`);
