@@ -84,7 +84,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "curation.core.roles.roles_context",
-                "curation.core.nav.maintainer_links",
+                "curation.core.nav.navigation",
             ],
         },
     },

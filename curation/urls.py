@@ -16,3 +16,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include((curation_patterns, "curation"), namespace="curation")),
 ]
+
+handler500 = "curation.core.views.server_error"

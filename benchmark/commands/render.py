@@ -17,6 +17,7 @@ from pathlib import Path
 
 from benchmark.cli import CommandError
 from benchmark.commands._args import positive_int
+from benchmark.commands.output import add_overwrite_argument, check_out
 from benchmark.vocab import SCENARIOS, TARGET_TYPES, carries_target_type, target_types_for
 
 HELP = "Render template forms for identities: OUT/<scenario>/*.png and OUT/fields.jsonl."
@@ -26,8 +27,13 @@ _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--identities", type=Path, required=True, help="identities JSONL file")
-    parser.add_argument("--scenario", choices=("all", *SCENARIOS), default="all")
-    parser.add_argument("--out", type=Path, required=True, help="output folder")
+    parser.add_argument(
+        "--scenario",
+        choices=("all", *SCENARIOS),
+        default="all",
+        help="which form to render (default: all four)",
+    )
+    parser.add_argument("--out", type=Path, required=True, help="new or empty output folder")
     parser.add_argument(
         "--variants", default="all", help='"all" or variant numbers, e.g. 0 or 0,1 (default all)'
     )
@@ -38,6 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="processes (default: all cores)",
     )
     parser.add_argument("--hand", action="store_true", help="write values in a handwriting font")
+    add_overwrite_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -47,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
 
     scenarios = SCENARIOS if args.scenario == "all" else (args.scenario,)
     variants = _variants(args.variants, scenarios)
-    _check_out(args.out)
+    check_out(args.out, overwrite=args.overwrite, is_ours=_earlier_render)
     people = read_identities(args.identities, scenarios)
     jobs = list(_jobs(people, variants, args.hand))
     with staged_folder(args.out) as staging:
@@ -57,7 +64,8 @@ def run(args: argparse.Namespace) -> int:
             records = _render_all(jobs, staging, args.workers, args.identities, progress)
         with open(staging / "fields.jsonl", "wb") as fields:
             fields.writelines(map(json_line, records))
-        _check_out(args.out)  # nothing else was written there while we rendered
+        # Nothing else was written there while we rendered.
+        check_out(args.out, overwrite=args.overwrite, is_ours=_earlier_render)
     print(f"wrote {len(jobs)} images and fields.jsonl to {args.out}")
     return 0
 
@@ -172,18 +180,9 @@ def render_job(task) -> dict:
     }
 
 
-def _check_out(out: Path) -> None:
-    if out.exists() and (not out.is_dir() or not _replaceable(out)):
-        raise CommandError(
-            f"--out {out} exists and is not an earlier render's folder; pick a new or empty folder"
-        )
-
-
-def _replaceable(folder: Path) -> bool:
-    """Empty, or only what a render writes (fields.jsonl and scenario folders of PNGs)."""
+def _earlier_render(folder: Path) -> bool:
+    """Only what a render writes: fields.jsonl and scenario folders of PNGs."""
     entries = list(folder.iterdir())
-    if not entries:
-        return True
     for entry in entries:
         if entry.name == "fields.jsonl" and entry.is_file():
             continue

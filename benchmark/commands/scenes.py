@@ -1,12 +1,25 @@
-"""`python -m benchmark scenes`: generate no-PII diffusion scenes with a provenance JSONL."""
+"""`python -m benchmark scenes`: generate no-PII diffusion scenes with a provenance JSONL.
+
+OUT must be new or empty; an earlier run there is replaced only with --overwrite (see
+benchmark.commands.output). The diffusion libraries' warnings and progress bars are
+silenced unless --verbose.
+"""
 
 import argparse
+import logging
 import os
+import re
 import sys
+import warnings
 from pathlib import Path
 
 from benchmark.cli import CommandError
 from benchmark.commands._args import non_negative_int, positive_int
+from benchmark.commands.output import add_overwrite_argument, check_out
+
+_SCENE_FILE = re.compile(r"scene-\d{5}\.png")
+# The libraries a pipeline load and a generation log through.
+_LIBRARY_LOGGERS = ("diffusers", "transformers", "huggingface_hub", "torch", "accelerate")
 
 HELP = "Generate diffusion scenes from the prompt grid: OUT/scene-NNNNN.png + OUT/provenance.jsonl."
 
@@ -29,20 +42,41 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--n", type=positive_int, default=8, help="number of scenes")
     parser.add_argument("--seed", type=non_negative_int, default=0, help="run seed")
     parser.add_argument("--out", type=Path, help="new or empty output folder")
-    parser.add_argument("--steps", type=positive_int, default=DEFAULT_STEPS)
-    parser.add_argument("--guidance", type=float, default=DEFAULT_GUIDANCE)
+    parser.add_argument(
+        "--steps",
+        type=positive_int,
+        default=DEFAULT_STEPS,
+        help="denoising steps (default %(default)s)",
+    )
+    parser.add_argument(
+        "--guidance",
+        type=float,
+        default=DEFAULT_GUIDANCE,
+        help="classifier-free guidance scale; 0 for turbo models (default %(default)s)",
+    )
     parser.add_argument(
         "--size",
         type=_size,
         default=(DEFAULT_SIZE, DEFAULT_SIZE),
         help="N or WxH, multiples of 8 (default %(default)s)",
     )
-    parser.add_argument("--batch-size", type=positive_int, default=1)
+    parser.add_argument(
+        "--batch-size", type=positive_int, default=1, help="images per pipeline call (default 1)"
+    )
     parser.add_argument("--grid", type=Path, help="prompt grid JSON (default: the bundled one)")
     parser.add_argument("--device", default="auto", help="auto, cuda, cuda:N, mps or cpu")
-    parser.add_argument("--dtype", default="auto", choices=DTYPES)
+    parser.add_argument(
+        "--dtype",
+        default="auto",
+        choices=DTYPES,
+        help="weights' precision (default auto: half on a GPU, full on the CPU)",
+    )
     parser.add_argument("--scheduler", help="diffusers scheduler class to use instead")
     parser.add_argument("--plan", action="store_true", help="print scenes per grid cell and stop")
+    add_overwrite_argument(parser)
+    parser.add_argument(
+        "--verbose", action="store_true", help="show the diffusion libraries' warnings and logs"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -57,7 +91,9 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.out is None:
         raise CommandError("--out is required: give a new or empty folder for the scenes")
-    _check_out(args.out)
+    check_out(args.out, overwrite=args.overwrite, is_ours=_earlier_scenes)
+    if not args.verbose:
+        _quiet_libraries()
     loaded = _load(args)
     try:
         _write_scenes(loaded, specs, args)
@@ -109,12 +145,29 @@ def _write_scenes(loaded, specs: list, args: argparse.Namespace) -> None:
                 name = f"scene-{scene.spec.index:05d}.png"
                 scene.image.save(staging / name, format="PNG")
                 provenance.write(json_line({"file": name, **scene.provenance}))
-        _check_out(args.out)  # nothing was written there while we generated
+        # Nothing else was written there while we generated.
+        check_out(args.out, overwrite=args.overwrite, is_ours=_earlier_scenes)
 
 
-def _check_out(out: Path) -> None:
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise CommandError(f"{out} already exists and is not an empty folder; pick another")
+def _earlier_scenes(folder: Path) -> bool:
+    """Only what a scenes run writes: scene-NNNNN.png files and provenance.jsonl."""
+    names = [entry.name for entry in folder.iterdir() if entry.is_file()]
+    return (
+        len(names) == len(list(folder.iterdir()))
+        and "provenance.jsonl" in names
+        and all(name == "provenance.jsonl" or _SCENE_FILE.fullmatch(name) for name in names)
+    )
+
+
+def _quiet_libraries() -> None:
+    """Python warnings and the libraries' logs below errors are dropped; the libraries read
+    their verbosity from the environment when first imported (after this)."""
+    warnings.filterwarnings("ignore")
+    os.environ.setdefault("DIFFUSERS_VERBOSITY", "error")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    for name in _LIBRARY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.ERROR)
 
 
 def _print_plan(counts: dict) -> None:

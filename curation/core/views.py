@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views import defaults
 
 from curation.core import services, storage
 from curation.core.forms import IdentityBatchForm, RenderBatchForm, ThrottledAuthenticationForm
@@ -129,3 +130,12 @@ def image_file(request: HttpRequest, pk: int) -> HttpResponse:
     response = FileResponse(storage.open_binary(field.name))
     response["Cache-Control"] = "private, max-age=300"
     return response
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The 500 page with the navigation; Django's plain one if even that cannot be drawn
+    (the database being what failed, say)."""
+    try:
+        return render(request, "500.html", status=500)
+    except Exception:
+        return defaults.server_error(request)

@@ -17,5 +17,13 @@ class ReleaseForm(forms.Form):
         help_text="full: 600 disclosure and 1,200 retention items; demo: a small release.",
     )
     allow_simulated = forms.BooleanField(
-        required=False, help_text="Let simulated photos and random-weight demo scenes in."
+        required=False,
+        help_text="Let simulated photos and random-weight demo scenes in (always on for demo).",
     )
+
+    def clean(self):
+        """The demo preset lets simulated images in, as `manage.py export_release` does."""
+        data = super().clean()
+        if data.get("preset") == "demo":
+            data["allow_simulated"] = True
+        return data

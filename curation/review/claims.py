@@ -5,10 +5,11 @@ in the ORM (the portable path runs them); the SQL below spells it for PostgreSQL
 claim must be a single statement, and tests/review/test_claim.py checks the two agree.
 """
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from curation.review import selectors
 from curation.review.models import Lease, ReviewPolicy
@@ -17,12 +18,17 @@ from curation.review.models import Lease, ReviewPolicy
 # it then looks again, a bounded number of times.
 CLAIM_ATTEMPTS = 3
 
-# Each NOT EXISTS ends in OFFSET 0 so that PostgreSQL keeps it a per-row index probe:
-# pulled up into an anti-join, the planner may choose a merge join that reads every lease
-# or review row ever written, and a claim would slow down as the history grows.
+# Only an undecided lease keeps others off an image: a decided one waits out the undo
+# window without blocking a second reviewer, who takes the row over. `skip` lists images
+# the annotator set aside for now. Each NOT EXISTS ends in OFFSET 0 so that PostgreSQL
+# keeps it a per-row index probe: pulled up into an anti-join, the planner may choose a
+# merge join that reads every lease or review row ever written, and a claim would slow
+# down as the history grows.
 _NOT_LEASED_NOR_REVIEWED_BY_ME = """
-    NOT EXISTS (SELECT 1 FROM review_lease l
-                WHERE l.image_id = i.id AND l.expires_at > %(now)s OFFSET 0)
+    NOT (i.id = ANY(%(skip)s::bigint[]))
+    AND NOT EXISTS (SELECT 1 FROM review_lease l
+                    WHERE l.image_id = i.id AND l.expires_at > %(now)s
+                      AND l.decided_at IS NULL OFFSET 0)
     AND NOT EXISTS (SELECT 1 FROM review_review r
                     WHERE r.image_id = i.id AND r.annotator_id = %(annotator)s
                       AND r.is_current OFFSET 0)
@@ -52,8 +58,9 @@ GOLD_CANDIDATE_SQL = f"""
 """
 
 # SKIP LOCKED keeps concurrent claims off each other's row; the conflict clause takes an
-# existing lease row over only once it has expired, so a claim that committed after this
-# statement's snapshot was taken still wins. Returns (candidate found, image leased).
+# existing lease row over only once it has expired or been decided, so a claim that
+# committed after this statement's snapshot was taken still wins. Returns (candidate
+# found, image leased).
 LEASE_SQL = """
     WITH candidate AS ({candidates}),
     leased AS (
@@ -67,6 +74,7 @@ LEASE_SQL = """
             expires_at = EXCLUDED.expires_at,
             decided_at = NULL
         WHERE review_lease.expires_at <= EXCLUDED.claimed_at
+           OR review_lease.decided_at IS NOT NULL
         RETURNING image_id
     )
     SELECT (SELECT id FROM candidate), (SELECT image_id FROM leased)
@@ -74,22 +82,30 @@ LEASE_SQL = """
 
 
 def lease_from_queue(
-    annotator, by_source: dict[str, ReviewPolicy], now: datetime, expires: datetime
+    annotator,
+    by_source: dict[str, ReviewPolicy],
+    now: datetime,
+    expires: datetime,
+    skip: Iterable[int] = (),
 ) -> int | None:
-    """Lease the oldest claimable pending image to the annotator; its id, or None."""
+    """Lease the oldest claimable pending image (not in `skip`) to the annotator; its id,
+    or None."""
     if connection.vendor == "postgresql":
-        params = {"annotator": annotator.pk, "now": now}
+        params = {"annotator": annotator.pk, "now": now, "skip": list(skip)}
         return _lease_postgres(QUEUE_CANDIDATE_SQL, params, annotator, now, expires, False)
-    candidates = selectors.queue_candidates(annotator, by_source, now)
+    candidates = selectors.queue_candidates(annotator, by_source, now).exclude(id__in=list(skip))
     return _lease_portable(candidates, annotator, now, expires, False)
 
 
-def lease_gold(annotator, source: str, now: datetime, expires: datetime) -> int | None:
-    """Lease a gold image of this source the annotator has not answered; its id, or None."""
+def lease_gold(
+    annotator, source: str, now: datetime, expires: datetime, skip: Iterable[int] = ()
+) -> int | None:
+    """Lease a gold image of this source the annotator has not answered (not in `skip`);
+    its id, or None."""
     if connection.vendor == "postgresql":
-        params = {"annotator": annotator.pk, "now": now, "source": source}
+        params = {"annotator": annotator.pk, "now": now, "source": source, "skip": list(skip)}
         return _lease_postgres(GOLD_CANDIDATE_SQL, params, annotator, now, expires, True)
-    candidates = selectors.gold_candidates(annotator, source, now)
+    candidates = selectors.gold_candidates(annotator, source, now).exclude(id__in=list(skip))
     return _lease_portable(candidates, annotator, now, expires, True)
 
 
@@ -119,7 +135,8 @@ def _lease_portable(candidates: QuerySet, annotator, now, expires, is_gold: bool
         image_id = candidates.values_list("id", flat=True).first()
         if image_id is None:
             return None
-        if Lease.objects.filter(image_id=image_id, expires_at__lte=now).update(**fields):
+        free = Q(expires_at__lte=now) | Q(decided_at__isnull=False)
+        if Lease.objects.filter(free, image_id=image_id).update(**fields):
             return image_id
         try:
             with transaction.atomic():

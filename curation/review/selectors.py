@@ -22,9 +22,9 @@ from django.utils import timezone
 from curation.core.models import Image, ImageStatus, Source
 from curation.review.models import DEFAULT_POLICIES, Adjudication, Lease, Review, ReviewPolicy
 
-# Counting a million pending rows after every decision would cost more than the decision;
+# Counting every claimable row after each decision would cost more than the decision;
 # past this many the page shows "N+".
-LEFT_COUNT_LIMIT = 10_000
+LEFT_COUNT_LIMIT = 1_000
 IDENTITY_FIELDS = [
     ("name", "Name"),
     ("date_of_birth", "Date of birth"),
@@ -47,7 +47,9 @@ def policies() -> dict[str, ReviewPolicy]:
 
 
 def _active_lease(now: datetime) -> QuerySet:
-    return Lease.objects.filter(image=OuterRef("pk"), expires_at__gt=now)
+    """An undecided lease still running: a decided one waiting out its undo window does
+    not keep a second reviewer away."""
+    return Lease.objects.filter(image=OuterRef("pk"), expires_at__gt=now, decided_at__isnull=True)
 
 
 def _reviewed_by(annotator) -> QuerySet:
@@ -106,15 +108,20 @@ def held_leases(annotator, now: datetime) -> QuerySet:
 
 
 def progress(annotator) -> dict:
-    """The page's counters: my decisions today and what is left in the queue."""
+    """The page's counters: my decisions today, and what is left for me: the images I hold
+    undecided plus those I may claim now. Images held by others or waiting for
+    adjudication are not mine to review, so they are not counted."""
+    now = timezone.now()
     today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
     mine_today = Review.objects.filter(annotator=annotator, created_at__gte=today).count()
-    pending = Image.objects.filter(status=ImageStatus.PENDING).order_by()
-    pending_count = pending[: LEFT_COUNT_LIMIT + 1].count()
-    if pending_count > LEFT_COUNT_LIMIT:
-        return {"mine_today": mine_today, "left": LEFT_COUNT_LIMIT, "left_more": True}
-    waiting = Adjudication.objects.filter(resolved_at__isnull=True).count()
-    return {"mine_today": mine_today, "left": max(pending_count - waiting, 0), "left_more": False}
+    held = held_leases(annotator, now).count()
+    claimable = queue_candidates(annotator, policies(), now)[: LEFT_COUNT_LIMIT + 1].count()
+    left = held + claimable
+    return {
+        "mine_today": mine_today,
+        "left": min(left, LEFT_COUNT_LIMIT),
+        "left_more": left > LEFT_COUNT_LIMIT,
+    }
 
 
 def review_item(image: Image, policy: ReviewPolicy) -> dict:
@@ -133,6 +140,7 @@ def review_item(image: Image, policy: ReviewPolicy) -> dict:
         "scene": _scene_facts(image) if image.source == Source.DIFFUSION else None,
         "reasons": policy.reject_reasons,
         "decide_url": reverse("curation:review-decide", args=[image.pk]),
+        "skip_url": reverse("curation:review-skip", args=[image.pk]),
     }
 
 

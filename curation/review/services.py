@@ -45,10 +45,12 @@ def undo_seconds() -> int:
 @transaction.atomic
 def review_claim(*, annotator, exclude: Iterable[int] = (), rng=None) -> Image | None:
     """The annotator's next image, leased to them: one they already hold (other than
-    `exclude`, what the page already shows), else a gold check at the policy's rate,
-    else the oldest pending image they may review. None when nothing is left."""
+    `exclude`, what the page already shows or the annotator skipped), else a gold check
+    at the policy's rate, else the oldest pending image they may review (not in
+    `exclude`). None when nothing is left."""
     now = timezone.now()
-    held = selectors.held_leases(annotator, now).exclude(image_id__in=list(exclude)).first()
+    exclude = list(exclude)
+    held = selectors.held_leases(annotator, now).exclude(image_id__in=exclude).first()
     if held is not None:
         Lease.objects.filter(pk=held.pk).update(expires_at=_lease_end(now))
         return _image(held.image_id)
@@ -56,9 +58,9 @@ def review_claim(*, annotator, exclude: Iterable[int] = (), rng=None) -> Image |
     image_id = None
     gold_source = _gold_source(by_source, rng or random)
     if gold_source:
-        image_id = claims.lease_gold(annotator, gold_source, now, _lease_end(now))
+        image_id = claims.lease_gold(annotator, gold_source, now, _lease_end(now), exclude)
     if image_id is None:
-        image_id = claims.lease_from_queue(annotator, by_source, now, _lease_end(now))
+        image_id = claims.lease_from_queue(annotator, by_source, now, _lease_end(now), exclude)
     return _image(image_id) if image_id else None
 
 
@@ -190,7 +192,10 @@ def review_undo(*, annotator) -> Image:
         .first()
     )
     if lease is None:
-        raise ReviewRefused("undo-expired", "Too late to undo: the hold on that image has run out.")
+        raise ReviewRefused(
+            "undo-expired",
+            "Too late to undo: the undo time has run out or another reviewer has that image now.",
+        )
     if not review.is_gold:
         _withdraw_outcome(image, review)
     review.delete()

@@ -7,6 +7,7 @@ urlpatterns = [
     path("review/", views.review_next, name="review-next"),
     path("review/claim/", views.review_claim, name="review-claim"),
     path("review/<int:pk>/decide/", views.review_decide, name="review-decide"),
+    path("review/<int:pk>/skip/", views.review_skip, name="review-skip"),
     path("review/undo/", views.review_undo, name="review-undo"),
     path("review/heartbeat/", views.review_heartbeat, name="review-heartbeat"),
     path("review/release/", views.review_release, name="review-release"),

@@ -1,4 +1,5 @@
 import json
+import secrets
 from collections import defaultdict
 
 from django.contrib import messages
@@ -10,14 +11,16 @@ from django.views.decorators.http import require_POST
 
 from curation.core.models import Image, Source
 from curation.core.roles import ANNOTATOR, role_required
-from curation.review import reports, selectors, services
+from curation.review import desk, reports, selectors, services
 from curation.review.forms import AdjudicationForm, GoldForm, PolicyForm
 from curation.review.models import Adjudication, GoldAnswer, Review
 from curation.review.services import ReviewRefused
 
 REFUSAL_STATUS = {"bad-input": 400}
-# The review page sends only the one or two images it shows; longer lists are refused.
+# The review page sends only the few images it holds; longer lists are refused.
 MAX_IDS = 100
+# Images the page holds ready behind the one on screen.
+PRELOAD = 2
 
 
 class BadRequest(Exception):
@@ -56,12 +59,14 @@ def _item(image) -> dict | None:
 
 @role_required(ANNOTATOR)
 def review_next(request: HttpRequest) -> HttpResponse:
-    """The review page, with the annotator's first image already claimed."""
-    image = services.review_claim(annotator=request.user)
+    """The review page. It claims its images itself, by POST: opening the page (or a
+    prefetch of it) holds nothing."""
     context = {
-        "first": _item(image),
+        "desk": secrets.token_urlsafe(12),
         "progress": selectors.progress(request.user),
         "heartbeat_seconds": max(10, services.lease_seconds() // 4),
+        "undo_seconds": services.undo_seconds(),
+        "preload": PRELOAD,
     }
     return render(request, "curation/review/review.html", context)
 
@@ -69,12 +74,49 @@ def review_next(request: HttpRequest) -> HttpResponse:
 @role_required(ANNOTATOR)
 @require_POST
 def review_claim(request: HttpRequest) -> JsonResponse:
+    """Up to `count` more images for the page, which already shows `exclude`."""
     try:
-        exclude = _ids(_json_body(request), "exclude")
+        body = _json_body(request)
+        exclude = _ids(body, "exclude")
+        count = _count(body)
     except BadRequest as error:
         return _refused(error)
-    image = services.review_claim(annotator=request.user, exclude=exclude)
-    return JsonResponse({"item": _item(image), "progress": selectors.progress(request.user)})
+    desk.desk_open(request.user, str(body.get("desk", "")))
+    items = []
+    for _ in range(count):
+        image = _claim_one(request.user, exclude)
+        if image is None:
+            break
+        exclude.append(image.pk)
+        items.append(_item(image))
+    return JsonResponse({"items": items, "progress": selectors.progress(request.user)})
+
+
+def _count(body: dict) -> int:
+    count = body.get("count", 1)
+    if not isinstance(count, int) or not 1 <= count <= PRELOAD + 1:
+        raise BadRequest(f"`count` must be a whole number from 1 to {PRELOAD + 1}.")
+    return count
+
+
+def _claim_one(annotator, exclude: list[int]):
+    """The next image, passing over skipped ones; once only skipped ones are left, they
+    come back."""
+    skipped = desk.skipped(annotator)
+    image = services.review_claim(annotator=annotator, exclude=exclude + skipped)
+    if image is None and skipped:
+        desk.skips_clear(annotator)
+        image = services.review_claim(annotator=annotator, exclude=exclude)
+    return image
+
+
+@role_required(ANNOTATOR)
+@require_POST
+def review_skip(request: HttpRequest, pk: int) -> JsonResponse:
+    """Set an image aside: back to the queue for others now, and for me once the rest is done."""
+    services.lease_release(annotator=request.user, image_ids=[pk])
+    desk.skip(request.user, pk)
+    return JsonResponse({"progress": selectors.progress(request.user)})
 
 
 @role_required(ANNOTATOR)
@@ -122,10 +164,16 @@ def review_heartbeat(request: HttpRequest) -> JsonResponse:
 @role_required(ANNOTATOR)
 @require_POST
 def review_release(request: HttpRequest) -> JsonResponse:
+    """The closing page's beacon (a form post: a beacon cannot set the CSRF header) gives
+    its undecided images back, unless a newer page of the same annotator took over."""
     try:
-        image_ids = _ids(_json_body(request), "images")
-    except BadRequest as error:
-        return _refused(error)
+        image_ids = [int(value) for value in request.POST.get("images", "").split(",") if value]
+    except ValueError:
+        return _refused(BadRequest("`images` must be image ids separated by commas."))
+    if len(image_ids) > MAX_IDS:
+        return _refused(BadRequest(f"`images` lists {len(image_ids)} ids; send at most {MAX_IDS}."))
+    if not desk.desk_is_current(request.user, request.POST.get("desk", "")):
+        return JsonResponse({"released": 0})
     return JsonResponse(
         {"released": services.lease_release(annotator=request.user, image_ids=image_ids)}
     )

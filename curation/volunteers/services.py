@@ -428,6 +428,15 @@ def status_payload(packet: Packet) -> dict:
         "label": packet.status_label,
         "text": STATUS_TEXTS[status],
         "reason": packet.rejection_reason,
+        "refused_by": _refused_by(packet, status),
         "can_upload": packet.accepts_upload,
         "finished": status not in (PacketStatus.RECEIVED, PacketStatus.PROCESSING),
     }
+
+
+def _refused_by(packet: Packet, status: str) -> str:
+    """Who turned the photo down: "check" (the automatic check of the file), "reviewer"
+    (a person looked at it), or "" when it was not turned down."""
+    if status != PacketStatus.REJECTED:
+        return ""
+    return "check" if packet.current_upload.state == UploadState.FAILED else "reviewer"

@@ -149,7 +149,7 @@ def packet_detail(request: HttpRequest, code: str) -> HttpResponse:
         {
             "packet": packet,
             "uploads": uploads,
-            "upload_path": tokens.upload_path(packet),
+            "upload_url": tokens.upload_url(packet),
             "values": services.packet_values(packet),
             "show_identity": MAINTAINER in user_roles(request.user),
         },

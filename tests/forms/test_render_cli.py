@@ -32,7 +32,7 @@ def test_rendering_twice_gives_identical_files_whatever_the_workers(identities, 
     assert first == tree(tmp_path / "b")
     # 4 identities x (2 hiring + 2 verification + 2 finance + 2 open x 3 target types)
     assert len(first) == 4 * 12 + 1
-    assert render(identities, tmp_path / "a", "--workers", "2") == 0
+    assert render(identities, tmp_path / "a", "--workers", "2", "--overwrite") == 0
     assert tree(tmp_path / "a") == first
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
@@ -119,8 +119,29 @@ def test_an_out_folder_holding_other_files_is_left_alone(identities, tmp_path, c
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "notes.txt").write_text("keep me")
     assert render(identities, tmp_path / "out") == 2
-    assert "not an earlier render's folder" in capsys.readouterr().err
+    assert "--overwrite" in capsys.readouterr().err
+    assert render(identities, tmp_path / "out", "--overwrite") == 2
+    assert "did not write" in capsys.readouterr().err
     assert (tmp_path / "out" / "notes.txt").read_text() == "keep me"
+
+
+def test_an_earlier_render_is_replaced_only_with_overwrite(identities, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert render(identities, out, "--scenario", "hiring", "--variants", "0") == 0
+    before = tree(out)
+    assert render(identities, out, "--scenario", "finance", "--variants", "0") == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "already holds files; pass --overwrite" in error
+    assert tree(out) == before
+    assert render(identities, out, "--scenario", "finance", "--variants", "0", "--overwrite") == 0
+    assert {name.split("/")[0] for name in tree(out)} == {"finance", "fields.jsonl"}
+
+
+def test_an_unwritable_out_is_one_line(identities, tmp_path, capsys):
+    (tmp_path / "a-file").write_text("")
+    assert render(identities, tmp_path / "a-file" / "out") == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and error.startswith("error: cannot write to")
 
 
 def test_identities_then_render_twice_gives_identical_trees(tmp_path):

@@ -141,3 +141,12 @@ def test_an_unexpected_failure_marks_the_release_failed(tmp_path, monkeypatch):
     assert "disk full" in str(error.value)
     release = Release.objects.get()
     assert release.status == ReleaseStatus.FAILED and "OSError: disk full" in release.error
+
+
+def test_the_site_form_lets_simulated_images_into_a_demo_release_as_the_cli_does():
+    from curation.releases.forms import ReleaseForm
+
+    demo = ReleaseForm({"version": "0.1.0", "seed": 7, "preset": "demo"})
+    full = ReleaseForm({"version": "0.1.0", "seed": 7, "preset": "full"})
+    assert demo.is_valid() and demo.cleaned_data["allow_simulated"] is True
+    assert full.is_valid() and full.cleaned_data["allow_simulated"] is False

@@ -108,13 +108,15 @@ def test_an_image_waiting_for_adjudication_is_not_claimed(
     assert claim(make_user("third", "annotator")) is None
 
 
-def test_a_decided_image_stays_held_for_the_undo_window(annotator, annotator2, make_image):
+def test_the_undo_window_never_keeps_a_second_reviewer_waiting(annotator, annotator2, make_image):
     scene = make_image("diffusion")
     claim(annotator)
     services.review_record(annotator=annotator, image_id=scene.pk, decision=Decision.ACCEPT)
-    assert claim(annotator2) is None
-    Lease.objects.filter(image=scene).update(expires_at=timezone.now() - timedelta(seconds=1))
     assert claim(annotator2).pk == scene.pk
+    with pytest.raises(services.ReviewRefused) as refused:
+        services.review_undo(annotator=annotator)
+    assert refused.value.code == "undo-expired"
+    assert Lease.objects.get(image=scene).annotator == annotator2
 
 
 def test_gold_images_are_mixed_in_at_the_policy_rate(annotator, maintainer, make_image):
@@ -176,6 +178,14 @@ def test_the_postgres_statement_and_the_orm_rule_pick_the_same_images(
     for user in (annotator2, maintainer):
         Review.objects.create(image=fully_reviewed, annotator=user, decision=Decision.ACCEPT)
     Lease.objects.filter(image=held_by_other).update(expires_at=timezone.now() + timedelta(1))
+    in_undo_window = make_image()
+    Lease.objects.create(
+        image=in_undo_window,
+        annotator=annotator2,
+        claimed_at=past,
+        decided_at=past,
+        expires_at=timezone.now() + timedelta(1),
+    )
     for _ in range(3):
         make_image(["photo", "diffusion", "template"][_])
 
@@ -183,7 +193,8 @@ def test_the_postgres_statement_and_the_orm_rule_pick_the_same_images(
     while True:
         now = timezone.now()
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(claims.QUEUE_CANDIDATE_SQL, {"annotator": annotator.pk, "now": now})
+            params = {"annotator": annotator.pk, "now": now, "skip": []}
+            cursor.execute(claims.QUEUE_CANDIDATE_SQL, params)
             row = cursor.fetchone()
         orm = selectors.queue_candidates(annotator, selectors.policies(), now).first()
         picked_by_sql.append(row[0] if row else None)
@@ -192,7 +203,13 @@ def test_the_postgres_statement_and_the_orm_rule_pick_the_same_images(
             break
         Lease.objects.update_or_create(
             image_id=row[0],
-            defaults={"annotator": annotator, "claimed_at": now, "expires_at": now + timedelta(1)},
+            defaults={
+                "annotator": annotator,
+                "claimed_at": now,
+                "expires_at": now + timedelta(1),
+                "decided_at": None,
+            },
         )
     assert picked_by_sql == picked_by_orm
-    assert picked_by_sql[0] == expired.pk and len(picked_by_sql) == 5
+    assert picked_by_sql[0] == expired.pk and len(picked_by_sql) == 6
+    assert in_undo_window.pk in picked_by_sql, "a decided lease keeps nobody away"

@@ -22,23 +22,27 @@ def post_json(client, name, body, *args):
     )
 
 
-def first_item(response) -> dict | None:
-    return response.context["first"]
+def first_item(client) -> dict | None:
+    """Open the page, then claim as its script does."""
+    page = client.get(reverse("curation:review-next"))
+    assert page.status_code == 200
+    items = post_json(client, "review-claim", {"count": 1, "desk": page.context["desk"]})
+    return (items.json()["items"] or [None])[0]
 
 
 def test_the_page_shows_a_photo_with_the_identity_values_to_compare(
     client_as, annotator, identity, make_image
 ):
     photo = make_image(identity=identity, scenario="finance")
-    response = client_as(annotator).get(reverse("curation:review-next"))
-    assert response.status_code == 200
-    item = first_item(response)
+    client = client_as(annotator)
+    response = client.get(reverse("curation:review-next"))
+    assert b"review.js" in response.content
+    item = first_item(client)
     assert item["id"] == photo.pk
     compared = {field["label"]: field["value"] for field in item["compare"]}
     assert compared["Name"] == "Dana Whitfield" and compared["SSN"] == "123-45-6789"
     assert item["image_url"] == reverse("curation:image-file", args=[photo.pk])
     assert [reason["code"] for reason in item["reasons"]][:2] == ["illegible", "mismatch"]
-    assert b"review.js" in response.content
 
 
 def test_the_page_shows_a_scene_with_its_prompt_and_the_review_size(
@@ -51,7 +55,7 @@ def test_the_page_shows_a_scene_with_its_prompt_and_the_review_size(
     )
     scene.review_file = scene.file.name
     scene.save(update_fields=["review_file"])
-    item = first_item(client_as(annotator).get(reverse("curation:review-next")))
+    item = first_item(client_as(annotator))
     assert item["scene"]["prompt"] == "a torn card on a desk"
     assert item["scene"]["target_type"] == "ssn" and item["scene"]["cue"] == "broken"
     assert item["image_url"].endswith("?size=review")
@@ -71,20 +75,20 @@ def test_the_page_never_shows_other_annotators_decisions(
         reasons=["artifacts"],
         undoable=False,
     )
-    response = client_as(annotator2).get(reverse("curation:review-next"))
-    item = first_item(response)
+    client = client_as(annotator2)
+    item = first_item(client)
     assert item["id"] == scene.pk
-    assert "first-reviewer-qz" not in response.content.decode()
+    assert "first-reviewer-qz" not in client.get(reverse("curation:review-next")).content.decode()
     assert set(item) == {
         "id", "image_url", "width", "height", "source", "source_label", "scenario",
-        "target_type", "compare", "scene", "reasons", "decide_url",
+        "target_type", "compare", "scene", "reasons", "decide_url", "skip_url",
     }  # fmt: skip
 
 
 def test_deciding_through_the_endpoint_updates_the_counts(client_as, annotator, make_image):
     photos = [make_image(), make_image()]
     client = client_as(annotator)
-    first = first_item(client.get(reverse("curation:review-next")))
+    first = first_item(client)
     response = post_json(client, "review-decide", {"decision": "accept"}, first["id"])
     assert response.status_code == 200
     assert response.json()["progress"] == {"mine_today": 1, "left": 1, "left_more": False}
@@ -92,15 +96,42 @@ def test_deciding_through_the_endpoint_updates_the_counts(client_as, annotator, 
     assert photos[0].status == ImageStatus.ACCEPTED
 
 
-def test_claiming_the_next_image_in_the_background(client_as, annotator, make_image):
+def claimed_ids(response) -> list[int]:
+    return [item["id"] for item in response.json()["items"]]
+
+
+def test_opening_the_page_holds_nothing(client_as, annotator, make_image):
+    make_image()
+    response = client_as(annotator).get(reverse("curation:review-next"))
+    assert response.status_code == 200
+    assert not Lease.objects.exists()
+
+
+def test_claiming_the_next_images_in_the_background(client_as, annotator, make_image):
+    first, second, third = make_image(), make_image(), make_image()
+    client = client_as(annotator)
+    assert claimed_ids(post_json(client, "review-claim", {"count": 2})) == [first.pk, second.pk]
+    response = post_json(client, "review-claim", {"exclude": [first.pk], "count": 3})
+    assert claimed_ids(response) == [second.pk, third.pk], "held images come back first"
+    response = post_json(client, "review-claim", {"exclude": [first.pk, second.pk, third.pk]})
+    assert claimed_ids(response) == []
+    assert post_json(client, "review-claim", {"count": 9}).status_code == 400
+
+
+def test_a_skipped_image_goes_to_others_and_comes_back_last(
+    client_as, annotator, annotator2, make_image
+):
     first, second = make_image(), make_image()
     client = client_as(annotator)
-    response = post_json(client, "review-claim", {"exclude": [first.pk]})
-    assert response.json()["item"]["id"] == first.pk, "nothing was held: the oldest comes"
-    response = post_json(client, "review-claim", {"exclude": [first.pk]})
-    assert response.json()["item"]["id"] == second.pk
-    response = post_json(client, "review-claim", {"exclude": [first.pk, second.pk]})
-    assert response.json()["item"] is None
+    assert claimed_ids(post_json(client, "review-claim", {})) == [first.pk]
+    assert post_json(client, "review-skip", {}, first.pk).status_code == 200
+    assert not Lease.objects.filter(image=first).exists()
+    assert claimed_ids(post_json(client, "review-claim", {})) == [second.pk]
+    assert services.review_claim(annotator=annotator2).pk == first.pk, "others get it at once"
+    post_json(client, "review-decide", {"decision": "accept"}, second.pk)
+    assert claimed_ids(post_json(client, "review-claim", {})) == [], "annotator2 holds it"
+    services.lease_release(annotator=annotator2, image_ids=[first.pk])
+    assert claimed_ids(post_json(client, "review-claim", {})) == [first.pk], "then it comes back"
 
 
 def test_a_lost_lease_is_a_clear_409(client_as, annotator, make_image):
@@ -118,7 +149,7 @@ def test_a_lost_lease_is_a_clear_409(client_as, annotator, make_image):
 def test_bad_input_is_a_clear_400(client_as, annotator, make_image, body):
     photo = make_image()
     client = client_as(annotator)
-    client.get(reverse("curation:review-next"))
+    first_item(client)
     response = client.post(
         reverse("curation:review-decide", args=[photo.pk]), body, content_type="application/json"
     )
@@ -136,7 +167,7 @@ def test_a_claim_with_too_many_ids_is_a_clear_400(client_as, annotator):
 def test_undo_through_the_endpoint_returns_the_image(client_as, annotator, make_image):
     photo = make_image()
     client = client_as(annotator)
-    client.get(reverse("curation:review-next"))
+    first_item(client)
     post_json(client, "review-decide", {"decision": "reject", "reasons": ["blurred"]}, photo.pk)
     response = post_json(client, "review-undo", {})
     assert response.status_code == 200
@@ -148,11 +179,26 @@ def test_undo_through_the_endpoint_returns_the_image(client_as, annotator, make_
 def test_heartbeat_and_release(client_as, annotator, make_image):
     photo = make_image()
     client = client_as(annotator)
-    client.get(reverse("curation:review-next"))
+    first_item(client)
     response = post_json(client, "review-heartbeat", {"images": [photo.pk, 999999]})
     assert response.json()["held"] == [photo.pk]
-    response = post_json(client, "review-release", {"images": [photo.pk]})
+    desk = post_json(client, "review-claim", {"exclude": [photo.pk], "desk": "page-1"})
+    release = reverse("curation:review-release")
+    response = client.post(release, {"images": f"{photo.pk}", "desk": "page-0"})
+    assert response.json() == {"released": 0}, "a page that is no longer current frees nothing"
+    assert desk.status_code == 200 and Lease.objects.exists()
+    response = client.post(release, {"images": f"{photo.pk},999999", "desk": "page-1"})
     assert response.json() == {"released": 1}
+    assert not Lease.objects.exists()
+    assert client.post(release, {"images": "1,x", "desk": "page-1"}).status_code == 400
+
+
+def test_signing_out_gives_held_images_back(client_as, annotator, make_image):
+    make_image()
+    client = client_as(annotator)
+    first_item(client)
+    assert Lease.objects.exists()
+    client.post(reverse("curation:logout"))
     assert not Lease.objects.exists()
 
 
@@ -160,7 +206,7 @@ def test_decisions_need_csrf(annotator, make_image):
     photo = make_image()
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(annotator)
-    strict.get(reverse("curation:review-next"))
+    services.review_claim(annotator=annotator)
     response = strict.post(
         reverse("curation:review-decide", args=[photo.pk]),
         json.dumps({"decision": "accept"}),
@@ -174,6 +220,7 @@ REVIEW_ROUTES = [
     ("review-next", []),
     ("review-claim", []),
     ("review-decide", [999999]),
+    ("review-skip", [999999]),
     ("review-undo", []),
     ("review-heartbeat", []),
     ("review-release", []),

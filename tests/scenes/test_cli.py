@@ -45,8 +45,36 @@ def test_it_refuses_to_write_into_a_folder_with_files(tiny_model_dir, tmp_path, 
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "keep.txt").write_text("mine")
     assert run_scenes(tiny_model_dir, tmp_path / "out") == 2
-    assert "is not an empty folder" in capsys.readouterr().err
+    assert "already holds files; pass --overwrite" in capsys.readouterr().err
+    assert run_scenes(tiny_model_dir, tmp_path / "out", "--overwrite") == 2
+    assert "did not write" in capsys.readouterr().err
     assert [path.name for path in (tmp_path / "out").iterdir()] == ["keep.txt"]
+
+
+def test_an_earlier_run_is_replaced_only_with_overwrite(tiny_model_dir, tmp_path, capsys):
+    assert run_scenes(tiny_model_dir, tmp_path / "out") == 0
+    assert run_scenes(tiny_model_dir, tmp_path / "out", "--seed", "2") == 2
+    assert "--overwrite" in capsys.readouterr().err
+    assert run_scenes(tiny_model_dir, tmp_path / "out", "--overwrite") == 0
+    assert len(list((tmp_path / "out").iterdir())) == 9
+    assert not [path for path in tmp_path.iterdir() if path.name.startswith(".")]
+
+
+def test_an_unwritable_out_is_one_line(tiny_model_dir, tmp_path, capsys):
+    (tmp_path / "a-file").write_text("")
+    assert run_scenes(tiny_model_dir, tmp_path / "a-file" / "out") == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and error.startswith("error: cannot write to")
+
+
+def test_every_option_of_render_and_scenes_has_help():
+    from benchmark.cli import build_parser
+
+    for command in ("render", "scenes"):
+        parser = build_parser(command)
+        sub = parser._subparsers._group_actions[0].choices[command]
+        bare = [a.option_strings for a in sub._actions if a.option_strings and not a.help]
+        assert not bare, (command, bare)
 
 
 def test_a_malformed_grid_is_one_line_and_exit_2(tiny_model_dir, tmp_path, capsys):

@@ -67,3 +67,11 @@ def test_anonymous_people_are_sent_to_sign_in_except_on_the_upload_page(client, 
 def test_the_home_page_sends_volunteers_to_their_packets(client_as, volunteer):
     response = client_as(volunteer).get(reverse("curation:home"))
     assert response["Location"] == reverse("curation:packet-mine")
+
+
+def test_the_packet_page_links_to_the_upload_page_through_site_url(
+    settings, client_as, volunteer, packet
+):
+    settings.SITE_URL = "http://192.168.1.20:8123"
+    page = client_as(volunteer).get(_packet_urls(packet)[0]).content.decode()
+    assert f'href="http://192.168.1.20:8123{tokens.upload_path(packet)}"' in page

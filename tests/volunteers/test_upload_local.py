@@ -72,7 +72,7 @@ def test_a_photo_is_cleaned_stored_and_waits_for_review(send, packet):
 def test_a_bad_file_is_refused_with_a_reason_and_a_new_photo_may_follow(send, packet):
     status = send(packet, b"<!DOCTYPE html><html><body>hi</body></html>", name="x.jpg")
     assert status["status"] == PacketStatus.REJECTED and status["can_upload"]
-    assert "not a photo" in status["reason"]
+    assert "not a photo" in status["reason"] and status["refused_by"] == "check"
     failed = Upload.objects.get(packet=packet)
     assert failed.state == UploadState.FAILED and failed.reason_code == "not_an_image"
     assert not storage.exists(failed.raw_key)
@@ -86,6 +86,9 @@ def test_a_photo_rejected_in_review_may_be_sent_again(client, send, packet):
     image.save()
     status = client.get(_url("curation:packet-upload-status", packet)).json()
     assert status["status"] == PacketStatus.REJECTED and status["reason"] == REVIEW_REJECTION
+    assert status["refused_by"] == "reviewer"
+    page = client.get(_url("curation:packet-upload", packet)).content.decode()
+    assert 'data-refused-by="reviewer"' in page and REVIEW_REJECTION in page, "kept on reload"
     assert send(packet, photo_with_metadata(colour=(200, 40, 40)))["status"] == "in_review"
 
 

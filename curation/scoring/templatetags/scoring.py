@@ -24,5 +24,6 @@ def interval(bounds: list[float] | None) -> str:
 
 @register.filter
 def shade(value: float | None) -> str:
-    """A CSS custom property that tints a cell by its rate (see scoring.css)."""
-    return "" if value is None else f"--rate: {value:.3f}"
+    """A class that tints a cell by its rate in tenths (see scoring.css): a class, not a
+    style attribute, which the Content-Security-Policy forbids."""
+    return "" if value is None else f"shade-{round(min(max(value, 0.0), 1.0) * 10)}"

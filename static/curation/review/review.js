@@ -1,6 +1,8 @@
-// The review page: one image at a time, decided by keyboard or touch. The next image is
-// claimed and loaded in the background, so a decision moves on at once. Leases are
-// renewed while the page is open and handed back when it closes.
+// The review desk: one image at a time, decided by keyboard or touch. The page claims its
+// images by POST (opening it holds nothing) and keeps the next two claimed and decoded,
+// so a decision moves on at once; the decision itself is sent behind the scenes, one
+// request after another. Leases are renewed while the page is open and handed back by a
+// beacon when it closes.
 (function () {
   "use strict";
   const root = document.getElementById("review");
@@ -9,13 +11,16 @@
   const els = {
     image: document.getElementById("review-image"),
     stage: document.getElementById("review-stage"),
+    loading: document.getElementById("review-loading"),
     empty: document.getElementById("review-empty"),
+    title: document.getElementById("review-title"),
     info: document.getElementById("review-info"),
     reasons: document.getElementById("review-reasons"),
     message: document.getElementById("review-message"),
     mine: document.getElementById("count-mine"),
     left: document.getElementById("count-left"),
     help: document.getElementById("review-help"),
+    zoomLevel: document.getElementById("zoom-level"),
   };
   const urls = {
     claim: root.dataset.claimUrl,
@@ -23,15 +28,19 @@
     heartbeat: root.dataset.heartbeatUrl,
     release: root.dataset.releaseUrl,
   };
-  const first = JSON.parse(document.getElementById("review-first").textContent);
+  const HOLD = 1 + Number(root.dataset.preload); // on screen + preloaded
+  const LOST = ["lease-lost", "already-resolved", "already-decided"];
   const state = {
-    items: first ? [first] : [], // items[0] is on screen, items[1] is preloaded
+    items: [], // items[0] is on screen, the rest are preloaded
     picked: new Set(),
     shownId: undefined,
-    busy: false,
     claiming: null,
+    settled: false, // a claim has answered at least once
+    leaving: new Set(), // ids being decided or skipped: not to be claimed back meanwhile
+    chain: Promise.resolve(), // decisions, skips and undos, in order
     contactLost: false,
   };
+  const zoom = { scale: 1, x: 0, y: 0, drag: null };
 
   function jsonHeaders() {
     return {
@@ -41,7 +50,13 @@
     };
   }
 
+  // Counters come with every answer; an answer to an older request never overwrites a
+  // newer one's (a claim sent just before a decision may answer after it).
+  let sent = 0;
+  let shownProgress = 0;
+
   async function post(url, body) {
+    const number = ++sent;
     let response;
     try {
       response = await fetch(url, {
@@ -65,7 +80,16 @@
       const text = data.error || `The site answered ${response.status}; try again.`;
       throw Object.assign(new Error(text), { code: data.code || "http" });
     }
+    if (data.progress && number > shownProgress) {
+      shownProgress = number;
+      setProgress(data.progress);
+    }
     return data;
+  }
+
+  function inOrder(task) {
+    state.chain = state.chain.then(task, task);
+    return state.chain;
   }
 
   function showMessage(text, kind) {
@@ -84,10 +108,16 @@
     return state.items[0] || null;
   }
 
+  // Images behind the one on screen wait in the stage, invisible, so the browser has
+  // fetched, decoded and laid them out before they are needed: showing one is a swap.
   function preload(item) {
     const loader = new Image();
+    loader.alt = "";
+    loader.draggable = false;
+    loader.className = "review-image waiting";
     loader.src = item.image_url;
     item.loader = loader;
+    els.stage.append(loader);
   }
 
   function element(tag, text, className) {
@@ -97,34 +127,39 @@
     return node;
   }
 
-  function definitionList(rows) {
-    const list = element("dl", undefined, "facts");
+  function factList(rows, className) {
+    const list = element("dl", undefined, className);
     for (const [label, value] of rows) {
-      if (!value) continue;
-      list.append(element("dt", label), element("dd", value));
+      const row = element("div", undefined, "field");
+      const term = element("dt", label);
+      term.title = label;
+      const blank = value === "" || value === undefined || value === null;
+      row.append(term, element("dd", blank ? "(blank)" : value, blank ? "blank" : undefined));
+      list.append(row);
     }
     return list;
   }
 
   function renderInfo(item) {
-    const parts = [element("h1", `${item.source_label} #${item.id}`)];
     const kind = [item.scenario, item.target_type].filter(Boolean).join(" · ");
-    parts.push(element("p", kind, "muted"));
+    const heading = element("h1", `${item.source_label} #${item.id} `);
+    heading.append(element("span", kind ? `· ${kind}` : "", "muted"));
+    els.title.replaceChildren(heading);
+    const parts = [];
     if (item.scene) {
       parts.push(element("h2", "What the scene should show"));
-      parts.push(
-        definitionList([
-          ["Prompt", item.scene.prompt],
-          ["Type", item.scene.target_type],
-          ["Scenario", item.scene.scenario],
-          ["Cue", item.scene.cue],
-        ]),
-      );
+      const rows = [
+        ["Prompt", item.scene.prompt],
+        ["Type", item.scene.target_type],
+        ["Scenario", item.scene.scenario],
+        ["Cue", item.scene.cue],
+      ].filter(([, value]) => value);
+      parts.push(factList(rows, "facts"));
       if (item.scene.simulated) parts.push(element("p", "Demo scene (random weights).", "muted"));
     }
     if (item.compare.length) {
-      parts.push(element("h2", "Compare with the form"));
-      parts.push(definitionList(item.compare.map((field) => [field.label, field.value])));
+      parts.push(element("h2", `Compare with the form (${item.compare.length} values)`));
+      parts.push(factList(item.compare.map((field) => [field.label, field.value]), "compare"));
     }
     els.info.replaceChildren(...parts);
   }
@@ -141,52 +176,83 @@
     els.reasons.replaceChildren(...buttons);
   }
 
+  function showImage(item) {
+    const shown = item.loader || els.image;
+    if (shown !== els.image) {
+      els.image.remove();
+      shown.id = "review-image";
+      shown.className = "review-image";
+      if (!shown.isConnected) els.stage.append(shown); // an item back at the front
+      els.image = shown;
+    } else if (els.image.getAttribute("src") !== item.image_url) {
+      els.image.src = item.image_url;
+    }
+    els.image.alt = `${item.source_label} #${item.id} to review`;
+    els.image.hidden = false;
+    resetZoom();
+    markPainted(item.id);
+  }
+
+  // The perf script reads these marks: the time the image was on screen, not just set.
+  function markPainted(id) {
+    const painted = () =>
+      requestAnimationFrame(() => requestAnimationFrame(() => performance.mark(`review-painted-${id}`)));
+    if (!els.image.complete) els.image.addEventListener("load", painted, { once: true });
+    else if (els.image.naturalWidth) painted();
+    else showMessage("This image could not be loaded; reject it as illegible or reload the page.");
+  }
+
   function refresh() {
     const item = current();
+    els.loading.hidden = Boolean(item) || state.settled;
+    els.empty.hidden = Boolean(item) || !state.settled || Boolean(state.claiming);
     if (item && item.id === state.shownId) return;
     state.shownId = item ? item.id : null;
     state.picked.clear();
     root.dataset.imageId = item ? String(item.id) : "";
-    els.image.hidden = !item;
-    els.empty.hidden = Boolean(item) || Boolean(state.claiming);
     if (!item) {
-      els.image.removeAttribute("src");
-      els.info.replaceChildren(state.claiming ? element("p", "Loading the next image…") : "");
+      els.image.hidden = true;
+      els.title.replaceChildren();
+      els.info.replaceChildren();
       els.reasons.replaceChildren();
       return;
     }
-    els.image.src = item.image_url;
-    els.image.alt = `${item.source_label} #${item.id}`;
+    showImage(item);
     renderInfo(item);
     renderReasons(item);
   }
 
-  function ensureNext() {
-    if (state.claiming || state.items.length >= 2) return state.claiming;
-    state.claiming = claimOne().finally(() => {
+  function fill() {
+    const wanted = HOLD - state.items.length;
+    if (state.claiming || wanted <= 0) return state.claiming;
+    state.claiming = claim(wanted).finally(() => {
       state.claiming = null;
+      state.settled = true;
       refresh();
     });
     refresh();
     return state.claiming;
   }
 
-  async function claimOne() {
+  async function claim(count) {
+    const exclude = [...state.items.map((item) => item.id), ...state.leaving];
     try {
-      const data = await post(urls.claim, { exclude: state.items.map((item) => item.id) });
-      if (data.item && !state.items.some((item) => item.id === data.item.id)) {
-        preload(data.item);
-        state.items.push(data.item);
+      const data = await post(urls.claim, { exclude, count, desk: root.dataset.desk });
+      for (const item of data.items) {
+        if (state.items.some((held) => held.id === item.id)) continue;
+        preload(item);
+        state.items.push(item);
       }
     } catch (error) {
       showMessage(`Could not fetch the next image. ${error.message}`);
     }
   }
 
-  function advance() {
+  function moveOn() {
     state.items.shift();
+    showMessage("");
     refresh();
-    ensureNext();
+    fill();
   }
 
   function toggleReason(index) {
@@ -199,9 +265,9 @@
     button.setAttribute("aria-pressed", String(state.picked.has(code)));
   }
 
-  async function decide(decision) {
+  function decide(decision) {
     const item = current();
-    if (!item || state.busy) return;
+    if (!item) return;
     if (decision === "reject" && state.picked.size === 0) {
       showMessage(`Pick a reason first (keys 1–${item.reasons.length}), then press R.`, "hint");
       return;
@@ -210,47 +276,69 @@
       decision === "reject"
         ? item.reasons.map((reason) => reason.code).filter((code) => state.picked.has(code))
         : [];
-    state.busy = true;
-    try {
-      const data = await post(item.decide_url, { decision, reasons });
-      showMessage("");
-      setProgress(data.progress);
-      advance();
-    } catch (error) {
-      showMessage(error.message);
-      if (["lease-lost", "already-resolved", "already-decided"].includes(error.code)) advance();
-    } finally {
-      state.busy = false;
-    }
+    state.leaving.add(item.id);
+    moveOn();
+    inOrder(async () => {
+      try {
+        await post(item.decide_url, { decision, reasons });
+      } catch (error) {
+        if (LOST.includes(error.code)) {
+          showMessage(`Image #${item.id}: ${error.message}`);
+          return;
+        }
+        showMessage(`Your decision on image #${item.id} was not saved: ${error.message}`);
+        state.items.unshift(item);
+        refresh();
+      } finally {
+        state.leaving.delete(item.id);
+      }
+    });
   }
 
-  async function undo() {
-    if (state.busy) return;
-    state.busy = true;
-    try {
-      const data = await post(urls.undo, {});
-      setProgress(data.progress);
-      const others = state.items.filter((item) => item.id !== data.item.id);
-      state.items = [data.item, ...others];
-      refresh();
-      showMessage(`Undone: image #${data.item.id} is back for you to decide.`, "info");
-    } catch (error) {
-      showMessage(error.message);
-    } finally {
-      state.busy = false;
-    }
+  function skip() {
+    const item = current();
+    if (!item) return;
+    state.leaving.add(item.id);
+    moveOn();
+    inOrder(async () => {
+      try {
+        await post(item.skip_url, {});
+      } catch (error) {
+        showMessage(`Image #${item.id} could not be skipped: ${error.message}`);
+      } finally {
+        state.leaving.delete(item.id);
+        fill();
+      }
+    });
+  }
+
+  function undo() {
+    inOrder(async () => {
+      try {
+        const data = await post(urls.undo, {});
+        const others = state.items.filter((item) => item.id !== data.item.id);
+        for (const item of state.items) {
+          if (item.id === data.item.id && item.loader && item !== current()) item.loader.remove();
+        }
+        preload(data.item);
+        state.items = [data.item, ...others];
+        refresh();
+        showMessage(`Undone: image #${data.item.id} is back for you to decide.`, "info");
+      } catch (error) {
+        showMessage(error.message);
+      }
+    });
   }
 
   async function heartbeat() {
     if (!state.items.length) {
-      ensureNext();
+      fill();
       return;
     }
     try {
       const data = await post(urls.heartbeat, { images: state.items.map((item) => item.id) });
       if (state.contactLost) showMessage("");
       state.contactLost = false;
-      setProgress(data.progress);
       dropLost(new Set(data.held));
     } catch (error) {
       state.contactLost = error.code === "network";
@@ -261,16 +349,81 @@
   function dropLost(held) {
     const onScreen = current();
     if (state.items.every((item) => held.has(item.id))) return;
+    for (const item of state.items) {
+      if (!held.has(item.id) && item !== onScreen && item.loader) item.loader.remove();
+    }
     state.items = state.items.filter((item) => held.has(item.id));
     if (onScreen && !held.has(onScreen.id)) {
       showMessage(`Your hold on image #${onScreen.id} ran out; it went back to the queue.`);
     }
     refresh();
-    ensureNext();
+    fill();
+  }
+
+  // Zoom: Z toggles, the wheel zooms around the pointer, a drag moves the zoomed image.
+  const ZOOM_STEP = 2.5;
+  const ZOOM_MAX = 8;
+
+  function applyZoom() {
+    els.image.style.transform = `translate(${zoom.x}px, ${zoom.y}px) scale(${zoom.scale})`;
+    els.stage.classList.toggle("zoomed", zoom.scale > 1);
+    els.zoomLevel.hidden = zoom.scale === 1;
+    els.zoomLevel.textContent = `${Math.round(zoom.scale * 100)} %`;
+  }
+
+  function resetZoom() {
+    Object.assign(zoom, { scale: 1, x: 0, y: 0, drag: null });
+    applyZoom();
+  }
+
+  function zoomAt(scale, clientX, clientY) {
+    const box = els.stage.getBoundingClientRect();
+    const px = clientX - (box.left + box.width / 2);
+    const py = clientY - (box.top + box.height / 2);
+    const next = Math.min(ZOOM_MAX, Math.max(1, scale));
+    if (next === 1) {
+      resetZoom();
+      return;
+    }
+    zoom.x = px - (next * (px - zoom.x)) / zoom.scale;
+    zoom.y = py - (next * (py - zoom.y)) / zoom.scale;
+    zoom.scale = next;
+    applyZoom();
   }
 
   function toggleZoom() {
-    els.stage.classList.toggle("zoomed");
+    if (!current()) return;
+    const box = els.stage.getBoundingClientRect();
+    if (zoom.scale > 1) resetZoom();
+    else zoomAt(ZOOM_STEP, box.left + box.width / 2, box.top + box.height / 2);
+  }
+
+  els.stage.addEventListener(
+    "wheel",
+    (event) => {
+      if (!current()) return;
+      event.preventDefault();
+      zoomAt(zoom.scale * Math.exp(-event.deltaY * 0.002), event.clientX, event.clientY);
+    },
+    { passive: false },
+  );
+  els.stage.addEventListener("pointerdown", (event) => {
+    if (zoom.scale === 1) return;
+    zoom.drag = { x: event.clientX - zoom.x, y: event.clientY - zoom.y };
+    els.stage.setPointerCapture(event.pointerId);
+    els.stage.classList.add("dragging");
+  });
+  els.stage.addEventListener("pointermove", (event) => {
+    if (!zoom.drag) return;
+    zoom.x = event.clientX - zoom.drag.x;
+    zoom.y = event.clientY - zoom.drag.y;
+    applyZoom();
+  });
+  for (const name of ["pointerup", "pointercancel"]) {
+    els.stage.addEventListener(name, () => {
+      zoom.drag = null;
+      els.stage.classList.remove("dragging");
+    });
   }
 
   function toggleHelp(show) {
@@ -280,22 +433,23 @@
   function release() {
     const ids = state.items.map((item) => item.id);
     if (!ids.length) return;
-    fetch(urls.release, {
-      method: "POST",
-      keepalive: true,
-      headers: jsonHeaders(),
-      body: JSON.stringify({ images: ids }),
-      credentials: "same-origin",
+    const form = new URLSearchParams({
+      csrfmiddlewaretoken: root.dataset.csrf,
+      desk: root.dataset.desk,
+      images: ids.join(","),
     });
+    navigator.sendBeacon(urls.release, form);
   }
 
   const ACTIONS = {
     accept: () => decide("accept"),
     reject: () => decide("reject"),
+    skip: () => skip(),
     undo: () => undo(),
     zoom: () => toggleZoom(),
     help: () => toggleHelp(),
   };
+  const KEYS = { a: "accept", r: "reject", s: "skip", u: "undo", z: "zoom" };
 
   document.addEventListener("keydown", (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey || event.repeat) return;
@@ -309,7 +463,7 @@
     } else if (/^[1-9]$/.test(event.key)) {
       toggleReason(Number(event.key) - 1);
     } else {
-      const action = { a: "accept", r: "reject", u: "undo", z: "zoom" }[event.key.toLowerCase()];
+      const action = KEYS[event.key.toLowerCase()];
       if (!action) return;
       ACTIONS[action]();
     }
@@ -326,12 +480,16 @@
     if (button) ACTIONS[button.dataset.action]();
   });
 
-  document.getElementById("review-recheck").addEventListener("click", () => ensureNext());
-  els.image.addEventListener("error", () => {
-    if (els.image.getAttribute("src")) {
-      showMessage("This image could not be loaded; reject it as illegible or reload the page.");
-    }
-  });
+  document.getElementById("review-recheck").addEventListener("click", () => fill());
+  els.stage.addEventListener(
+    "error",
+    (event) => {
+      if (event.target === els.image && els.image.getAttribute("src")) {
+        showMessage("This image could not be loaded; reject it as illegible or reload the page.");
+      }
+    },
+    true,
+  );
   window.addEventListener("pagehide", release);
   window.addEventListener("pageshow", (event) => {
     if (event.persisted) window.location.reload();
@@ -339,5 +497,5 @@
   setInterval(heartbeat, Number(root.dataset.heartbeatSeconds) * 1000);
 
   refresh();
-  ensureNext();
+  fill();
 })();

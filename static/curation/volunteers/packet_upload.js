@@ -8,6 +8,9 @@
   const inputs = Array.from(document.querySelectorAll(".photo-input"));
   const send = document.getElementById("send");
   const fileName = document.getElementById("file-name");
+  const previewBox = document.getElementById("preview-box");
+  const preview = document.getElementById("preview");
+  const previewNote = document.getElementById("preview-note");
   const progressBox = document.getElementById("progress-box");
   const progress = document.getElementById("progress");
   const progressText = document.getElementById("progress-text");
@@ -30,9 +33,10 @@
     label.className = `badge ${status.status}`;
     label.dataset.status = status.status;
     document.getElementById("status-text").textContent = status.text;
-    const reason = document.getElementById("status-reason");
-    reason.textContent = status.reason;
-    reason.hidden = !status.reason;
+    document.getElementById("status-reason").textContent = status.reason;
+    const refusal = document.getElementById("status-refusal");
+    refusal.dataset.refusedBy = status.refused_by || "";
+    refusal.hidden = !status.reason;
     form.hidden = !status.can_upload;
     box.dataset.finished = status.finished ? "1" : "0";
   }
@@ -125,10 +129,31 @@
       showError(`This file is ${(chosen.size / 1e6).toFixed(1)} MB; the limit is ${(maxBytes / 1e6).toFixed(0)} MB.`);
       chosen = null;
     }
-    fileName.textContent = chosen ? chosen.name : "";
-    fileName.hidden = !chosen;
+    showPreview(chosen);
     send.disabled = !chosen;
   }));
+
+  // What will be sent, before it is sent. A browser that cannot draw the file (HEIC on
+  // most desktops) says so; the site converts it all the same.
+  function showPreview(file) {
+    if (preview.src) URL.revokeObjectURL(preview.src);
+    previewBox.hidden = !file;
+    if (!file) {
+      preview.removeAttribute("src");
+      return;
+    }
+    fileName.textContent = file.name;
+    previewNote.textContent =
+      file.size < 1e6 ? `${Math.ceil(file.size / 1e3)} kB` : `${(file.size / 1e6).toFixed(1)} MB`;
+    preview.hidden = false;
+    preview.src = URL.createObjectURL(file);
+  }
+
+  preview.addEventListener("error", () => {
+    if (!preview.getAttribute("src")) return;
+    preview.hidden = true;
+    previewNote.textContent = "No preview in this browser for this kind of file; it can still be sent.";
+  });
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -142,7 +167,7 @@
     try {
       showStatus(await upload(chosen));
       chosen = null;
-      fileName.hidden = true;
+      showPreview(null);
       inputs.forEach((input) => { input.value = ""; });
       if (box.dataset.finished !== "1") setTimeout(poll, 1000);
     } catch (error) {

@@ -1,0 +1,145 @@
+"""The review desk in a real Chromium at laptop and desktop sizes, on the longest forms:
+everything to compare legible and the reasons on screen without scrolling; S skips; after
+a reload the next two images are claimed and fetched again; the image zooms."""
+
+import pytest
+
+from benchmark import forms as bforms
+from curation.core import services as core_services
+from curation.core.models import Identity, ImageStatus
+from curation.review import services
+from curation.review.models import Lease, ReviewPolicy
+from tests.browser import VIEWPORTS, chromium_context, screenshot, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# The forms with the most values and the longest labels.
+LONG_FORMS = ["hiring", "verification", "finance"]
+LAYOUT = """() => {
+  const box = (el) => el.getBoundingClientRect();
+  const onScreen = (r) =>
+    r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth;
+  const info = box(document.getElementById('review-info'));
+  const inInfo = (r) => r.top >= info.top && r.bottom <= info.bottom;
+  const values = [...document.querySelectorAll('#review-info .compare dd')].map(box);
+  const reasons = [...document.querySelectorAll('#review-reasons .reason')].map(box);
+  const buttons = [...document.querySelectorAll('.review-actions button')].map(box);
+  const stage = box(document.getElementById('review-stage'));
+  return {
+    values: values.length,
+    narrowestValue: Math.min(...values.map((r) => r.width)),
+    valuesOnScreen: values.filter((r) => onScreen(r) && inInfo(r)).length,
+    reasons: reasons.length,
+    reasonsOnScreen: reasons.filter(onScreen).length,
+    buttonsOnScreen: buttons.filter(onScreen).length,
+    buttons: buttons.length,
+    pageScrolls: document.scrollingElement.scrollHeight > innerHeight,
+    stageWidth: stage.width,
+  };
+}"""
+
+
+@pytest.fixture
+def long_form_photos(db):
+    """Pending phone photos of the longest forms, each with the values to compare."""
+    ReviewPolicy.objects.update(gold_rate=0)
+    core_services.identities_create_pools(memorisation=1, probe=3, seed=5)
+    images = []
+    for identity, scenario in zip(Identity.objects.order_by("key"), LONG_FORMS, strict=False):
+        rendered = bforms.render_form(identity.data, scenario, 0)
+        fields = [{"label": f.label, "value": f.value} for f in rendered.fields]
+        images.append(
+            core_services.image_store(
+                data=rendered.to_png(),
+                key=f"test/long-{scenario}.png",
+                source="photo",
+                scenario=scenario,
+                identity=identity,
+                status=ImageStatus.PENDING,
+                fields=fields,
+            )
+        )
+    return images
+
+
+def showing(page, image_id: int) -> None:
+    page.wait_for_selector(f'#review[data-image-id="{image_id}"]')
+
+
+def preloaded(page, image_id: int) -> None:
+    page.wait_for_function(
+        "(path) => performance.getEntriesByType('resource').some(e => e.name.includes(path))",
+        arg=f"/images/{image_id}/file",
+    )
+
+
+@pytest.mark.parametrize("size", ["desktop", "wide"])
+def test_the_longest_forms_fit_one_screen(
+    live_server, monkeypatch, annotator, long_form_photos, size
+):
+    with chromium_context(monkeypatch, **VIEWPORTS[size]) as context:
+        sign_in(context, live_server, annotator)
+        page = context.new_page()
+        page.goto(f"{live_server.url}/review/")
+        for image in long_form_photos:
+            showing(page, image.pk)
+            page.wait_for_function("() => document.getElementById('review-image').complete")
+            layout = page.evaluate(LAYOUT)
+            screenshot(page, f"review-{image.scenario}-{size}")
+            assert layout["values"] == len(image.fields)
+            assert layout["narrowestValue"] >= 120, layout
+            assert layout["valuesOnScreen"] == layout["values"], layout
+            assert layout["reasons"] == 5 and layout["reasonsOnScreen"] == 5, layout
+            assert layout["buttonsOnScreen"] == layout["buttons"], layout
+            assert not layout["pageScrolls"], layout
+            assert layout["stageWidth"] >= 0.5 * VIEWPORTS[size]["viewport"]["width"], layout
+            page.keyboard.press("5")  # a reason by its number key, then reject
+            page.keyboard.press("r")
+        page.wait_for_selector("#review-empty:not([hidden])")
+        page.wait_for_function("() => document.getElementById('count-left').textContent === '0'")
+
+
+def test_skip_reload_preload_and_zoom(live_server, monkeypatch, annotator, annotator2, make_image):
+    ReviewPolicy.objects.update(gold_rate=0)
+    ids = [make_image().pk for _ in range(5)]
+    held = Lease.objects.filter(annotator=annotator, decided_at__isnull=True)
+    with chromium_context(monkeypatch, **VIEWPORTS["desktop"]) as context:
+        sign_in(context, live_server, annotator)
+        page = context.new_page()
+        page.goto(f"{live_server.url}/review/")
+        showing(page, ids[0])
+        preloaded(page, ids[1])
+        preloaded(page, ids[2])
+
+        page.reload()
+        showing(page, ids[0])
+        preloaded(page, ids[1])
+        preloaded(page, ids[2])
+        page.wait_for_timeout(500)  # the closing page's beacon has had time to arrive
+        assert sorted(held.values_list("image_id", flat=True)) == ids[:3]
+
+        page.keyboard.press("z")
+        assert "zoomed" in page.get_attribute("#review-stage", "class")
+        page.mouse.move(300, 300)
+        page.mouse.wheel(0, 1000)
+        assert "zoomed" not in page.get_attribute("#review-stage", "class")
+        page.mouse.wheel(0, -400)
+        assert "zoomed" in page.get_attribute("#review-stage", "class")
+
+        page.keyboard.press("s")
+        showing(page, ids[1])
+        assert "zoomed" not in page.get_attribute("#review-stage", "class")
+        preloaded(page, ids[3])
+        assert services.review_claim(annotator=annotator2).pk == ids[0], "others get it now"
+        services.lease_release(annotator=annotator2, image_ids=[ids[0]])
+
+        for image_id in ids[1:]:
+            showing(page, image_id)
+            page.keyboard.press("a")
+        showing(page, ids[0])  # the skipped image comes back once the rest is done
+        page.keyboard.press("a")
+        page.wait_for_selector("#review-empty:not([hidden])")
+        page.wait_for_function(
+            "() => document.getElementById('count-mine').textContent === '5'"
+            " && document.getElementById('count-left').textContent === '0'"
+        )
