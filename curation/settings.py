@@ -189,6 +189,9 @@ PACKET_OPEN_LIMIT = env_int("PACKET_OPEN_LIMIT", 3, minimum=1)
 PACKET_UPLOADS_PER_HOUR = env_int("PACKET_UPLOADS_PER_HOUR", 10, minimum=1)
 PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 25_000_000, minimum=100_000)
 PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_PIXELS", 40_000_000, minimum=1_000_000)
+# Each photo is decoded in a separate process the kernel stops past these limits.
+PHOTO_DECODE_CPU_S = env_int("PHOTO_DECODE_CPU_S", 20, minimum=1)
+PHOTO_DECODE_MEMORY_MB = env_int("PHOTO_DECODE_MEMORY_MB", 3072, minimum=512)
 
 # Scoring: the largest responses file accepted in one upload.
 SCORING_MAX_UPLOAD_BYTES = env_int("SCORING_MAX_UPLOAD_BYTES", 64 * 1024 * 1024, minimum=1_000)

@@ -319,8 +319,9 @@ def _cleaned_photo(upload: Upload) -> tuple[photos.CleanedPhoto, int]:
     head = storage.read_prefix(upload.raw_key, photos.SNIFF_BYTES) if size else b""
     photos.check_upload(head, size, declared_type=upload.declared_type, max_bytes=max_bytes)
     data = storage.read_prefix(upload.raw_key, max_bytes + 1)
-    cleaned = photos.clean_photo(
+    cleaned = photos.clean_photo_limited(
         data,
+        limits=conf.photo_decode_limits(),
         declared_type=upload.declared_type,
         max_bytes=max_bytes,
         max_pixels=conf.photo_max_pixels(),
