@@ -199,6 +199,9 @@ SCORING_MAX_UPLOAD_BYTES = env_int("SCORING_MAX_UPLOAD_BYTES", 64 * 1024 * 1024,
 # Where the diffusion model comes from (hub id or local folder).
 SCENES_MODEL = env_str("SCENES_MODEL", "stabilityai/sd-turbo")
 SCENES_DEVICE = env_str("SCENES_DEVICE", "auto")
+# The folder whose *.json prompt grids the new-run page offers (besides an upload).
+SCENE_GRIDS_DIR = env_str("SCENE_GRIDS_DIR")
+SCENE_GRID_MAX_BYTES = env_int("SCENE_GRID_MAX_BYTES", 256 * 1024, minimum=1024)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
