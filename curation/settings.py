@@ -5,6 +5,7 @@ var/media, jobs in-process. Set DATABASE_URL, REDIS_URL and S3_BUCKET to deploy.
 """
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -51,6 +52,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_rq",
+    "axes",
     "curation.core",
     "curation.review",
     "curation.volunteers",
@@ -68,6 +70,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "curation.core.middleware.StorageOutageMiddleware",
+    # Last, so that it turns a locked-out sign-in into the one locked-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "curation.urls"
@@ -165,6 +169,22 @@ LOGIN_REDIRECT_URL = "curation:home"
 LOGOUT_REDIRECT_URL = "curation:login"
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 LOGIN_FAILURE_WINDOW_S = env_int("LOGIN_FAILURE_WINDOW_S", 900, minimum=1)
+# How many reverse proxies (each appending to X-Forwarded-For) stand before the site;
+# 0: clients connect directly, and no forwarded header is believed.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+
+# Sign-in throttling by django-axes, per account and per address, counted in the database.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(seconds=LOGIN_FAILURE_WINDOW_S)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "curation.core.signin.client_address"
+AXES_LOCKOUT_CALLABLE = "curation.core.signin.locked_out"
+AXES_VERBOSE = False
 
 # Security: secure by default whenever DEBUG is off.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
