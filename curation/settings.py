@@ -106,6 +106,10 @@ REDIS_URL = env_redis_url("REDIS_URL")
 JOBS_MODE = "rq" if REDIS_URL else env_str("JOBS_MODE", "thread")
 if JOBS_MODE not in {"rq", "thread", "inline"}:
     raise ImproperlyConfigured("JOBS_MODE must be thread or inline (rq is chosen by REDIS_URL).")
+# `manage.py reap` queues these kinds of run again when their worker died (their jobs are
+# safe to run twice), at most until a run has started this many times.
+REAPER_REQUEUE_KINDS = env_list("REAPER_REQUEUE_KINDS", ["photo", "export", "scoring", "scenes"])
+REAPER_MAX_ATTEMPTS = env_int("REAPER_MAX_ATTEMPTS", 3, minimum=1)
 RQ_QUEUES = {
     "default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 3600},
     "gpu": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 6 * 3600},
@@ -209,6 +213,8 @@ PACKET_OPEN_LIMIT = env_int("PACKET_OPEN_LIMIT", 3, minimum=1)
 PACKET_UPLOADS_PER_HOUR = env_int("PACKET_UPLOADS_PER_HOUR", 10, minimum=1)
 PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 25_000_000, minimum=100_000)
 PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_PIXELS", 40_000_000, minimum=1_000_000)
+# `manage.py cleanup` deletes raw uploads older than this on local disk (S3: a lifecycle rule).
+RAW_UPLOAD_EXPIRY_DAYS = env_int("RAW_UPLOAD_EXPIRY_DAYS", 14, minimum=1)
 # Each photo is decoded in a separate process the kernel stops past these limits.
 PHOTO_DECODE_CPU_S = env_int("PHOTO_DECODE_CPU_S", 20, minimum=1)
 PHOTO_DECODE_MEMORY_MB = env_int("PHOTO_DECODE_MEMORY_MB", 3072, minimum=512)

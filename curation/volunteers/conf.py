@@ -5,8 +5,11 @@ from django.conf import settings
 from benchmark import photos, sandbox
 
 RAW_UPLOAD_PREFIX = "uploads/raw/"
-# Raw uploads that were never processed (abandoned, or a very long outage) expire.
-RAW_UPLOAD_EXPIRY_DAYS = 14
+
+
+def raw_upload_expiry_days() -> int:
+    """Raw uploads never processed (abandoned, or a very long outage) expire after this."""
+    return getattr(settings, "RAW_UPLOAD_EXPIRY_DAYS", 14)
 
 
 def photo_max_bytes() -> int:

@@ -25,7 +25,7 @@ class Command(BaseCommand):
             lines = storage.ensure_bucket(
                 cors_origins=origins,
                 expire_prefix=conf.RAW_UPLOAD_PREFIX,
-                expire_days=conf.RAW_UPLOAD_EXPIRY_DAYS,
+                expire_days=conf.raw_upload_expiry_days(),
             )
         except storage.StorageUnavailable as error:
             raise CommandError(
