@@ -7,7 +7,7 @@ from django.conf import settings
 from benchmark import scenes as bscenes
 from curation.scenes import services
 
-DEVICE_PATTERN = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
+DEVICE_PATTERN = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)\Z")
 SEED_LIMIT = 2**53 - 1
 GENERATION_FIELDS = (
     "model",

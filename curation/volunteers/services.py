@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from benchmark import forms as bforms
@@ -105,10 +106,21 @@ def packets_create_batch(*, scenario: str, count: int, user) -> PacketBatch:
     return batch
 
 
+def _waiting_for_a_photo(packets):
+    """Packets still owed a usable photo: none sent, or the last one refused (an empty
+    file, say) or rejected in review. Counting uploads instead let a volunteer free a
+    slot by sending an empty file."""
+    return packets.filter(
+        Q(current_upload=None)
+        | Q(current_upload__state=UploadState.FAILED)
+        | Q(current_upload__image__status=ImageStatus.REJECTED)
+    )
+
+
 @transaction.atomic
 def packet_request(*, user, scenario: str) -> Packet:
     """Hand a volunteer a packet: an unclaimed bulk packet if there is one, else a new one."""
-    waiting = Packet.objects.filter(volunteer=user, current_upload=None).count()
+    waiting = _waiting_for_a_photo(Packet.objects.filter(volunteer=user)).count()
     if waiting >= conf.open_packet_limit():
         raise PacketUnavailable(
             f"You have {waiting} packets waiting for a photo. "

@@ -218,7 +218,7 @@
       advance();
     } catch (error) {
       showMessage(error.message);
-      if (["lease-lost", "already-resolved", "already-decided"].includes(error.code)) advance();
+      if (["lease-lost", "lease-expired", "already-resolved", "already-decided"].includes(error.code)) advance();
     } finally {
       state.busy = false;
     }
