@@ -24,5 +24,5 @@ def interval(bounds: list[float] | None) -> str:
 
 @register.filter
 def shade(value: float | None) -> str:
-    """A CSS custom property that tints a cell by its rate (see scoring.css)."""
-    return "" if value is None else f"--rate: {value:.3f}"
+    """The rate that tints a cell (`data-rate`; site.js sets scoring.css's --rate)."""
+    return "" if value is None else f"{value:.3f}"
