@@ -64,7 +64,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "curation.core.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -210,20 +210,9 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
 
-def _storage_origins() -> list[str]:
-    """Where the browser fetches images and posts phone uploads when files are on S3."""
-    if not S3_BUCKET:
-        return []
-    if S3_ENDPOINT_URL:
-        return [S3_ENDPOINT_URL.rstrip("/")]
-    return [
-        f"https://s3.{S3_REGION}.amazonaws.com",
-        f"https://{S3_BUCKET}.s3.{S3_REGION}.amazonaws.com",
-    ]
-
-
 # Content-Security-Policy (django-csp): scripts and styles only from the site's own files
-# (no inline script or style attribute anywhere); images and uploads also from the bucket.
+# (no inline script or style attribute anywhere); curation.core.middleware adds the
+# bucket's origin for images and phone uploads.
 CONTENT_SECURITY_POLICY = {
     # django-rq's dashboard (maintainers only) is a third-party page with inline scripts.
     "EXCLUDE_URL_PREFIXES": ["/admin/django-rq/"],
@@ -231,9 +220,9 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:", *_storage_origins()],
-        "connect-src": ["'self'", *_storage_origins()],
-        "form-action": ["'self'", *_storage_origins()],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
         "frame-ancestors": ["'none'"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],

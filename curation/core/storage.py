@@ -60,6 +60,17 @@ def local_path(name: str) -> str | None:
     return default_storage.path(name)
 
 
+def browser_origins() -> list[str]:
+    """Where browsers fetch images and post phone uploads: the S3 endpoint (path-style
+    and virtual-hosted on AWS); nothing on local disk, where the site serves both."""
+    if not uses_s3():
+        return []
+    if settings.S3_ENDPOINT_URL:
+        return [settings.S3_ENDPOINT_URL.rstrip("/")]
+    region, bucket = settings.S3_REGION, settings.S3_BUCKET
+    return [f"https://s3.{region}.amazonaws.com", f"https://{bucket}.s3.{region}.amazonaws.com"]
+
+
 def presigned_get_url(name: str) -> str:
     """A short-lived URL for a private S3 object (S3 only)."""
     return default_storage.url(name)

@@ -70,3 +70,15 @@ def test_the_forwarded_proto_header_is_believed_only_behind_a_trusted_proxy():
 def test_hsts_preload_is_opt_in():
     assert _setting("SECURE_HSTS_PRELOAD") == "False"
     assert _setting("SECURE_HSTS_PRELOAD", SECURE_HSTS_PRELOAD="1") == "True"
+
+
+@pytest.mark.django_db
+def test_the_policy_lets_the_browser_reach_the_bucket_only_when_files_are_on_s3(client, settings):
+    assert "s3" not in client.get(reverse("curation:login"))["Content-Security-Policy"]
+    settings.S3_BUCKET, settings.S3_ENDPOINT_URL = "bucket", "http://127.0.0.1:9000/"
+
+    policy = client.get(reverse("curation:login"))["Content-Security-Policy"]
+
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+    assert directives["connect-src"] == "'self' http://127.0.0.1:9000"
+    assert directives["script-src"] == "'self'"
