@@ -90,7 +90,7 @@ def _restart_and_reap() -> None:
 
 
 def _photo(index: int, env: dict) -> tuple[bytes, str]:
-    data = photo_with_metadata(colour=(40 + 9 * index, 90, 160 - 5 * index))
+    data = photo_with_metadata(colour=((40 + 9 * index) % 256, 90, (160 - 5 * index) % 256))
     Path(env["FAULT_PHOTO"]).write_bytes(data)
     return data, photos.clean_photo(data, declared_type="image/jpeg").sha256
 
