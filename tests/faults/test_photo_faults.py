@@ -7,21 +7,18 @@ each: no run is left queued or running, the photo is stored for review with exac
 bytes an undisturbed run gives, and no raw upload is left on disk.
 """
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
-from django.utils import timezone
 
 from benchmark import photos
-from curation.core import jobs, reaper, storage
+from curation.core import jobs, storage
 from curation.core import services as core_services
 from curation.core.models import JobRun, RunStatus
 from curation.volunteers import services
 from curation.volunteers.models import PacketStatus
+from tests.faults import helpers
 from tests.volunteers.helpers import photo_with_metadata
 
 pytestmark = [
@@ -31,24 +28,12 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 
-KILLER = Path(__file__).with_name("killed.py")
-KILL_POINTS = 20
 SCENARIOS = ("hiring", "verification", "finance", "open")
 
 
 @pytest.fixture
 def fault_env(settings, tmp_path) -> dict:
-    if connection.vendor != "postgresql":
-        pytest.fail("fault injection needs PostgreSQL: the killed process shares its database")
-    db = connection.settings_dict
-    host = f"{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
-    return {
-        "PATH": "/usr/bin:/bin",
-        "DATABASE_URL": f"postgres://{host}/{db['NAME']}",
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        "PHOTO_MAX_BYTES": str(settings.PHOTO_MAX_BYTES),
-        "FAULT_PHOTO": str(tmp_path / "photo.jpg"),
-    }
+    return helpers.fault_env(settings, tmp_path)
 
 
 @pytest.fixture
@@ -61,32 +46,6 @@ def packets(transactional_db):
         for scenario in SCENARIOS
     )
     return lambda: next(made)
-
-
-def _killed(limit: int, step: str, argument: int, env: dict) -> int | None:
-    """Run the step, dying at checkpoint `limit` (0: never); the checkpoints it passed."""
-    done = subprocess.run(
-        [sys.executable, str(KILLER), str(limit), step, str(argument)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode in (0, 137), done.stderr[-2000:]
-    return int(done.stdout.split()[-1]) if done.returncode == 0 else None
-
-
-def _kill_points(total: int) -> list[int]:
-    return sorted(
-        {round(1 + index * (total - 1) / (KILL_POINTS - 1)) for index in range(KILL_POINTS)}
-    )
-
-
-def _restart_and_reap() -> None:
-    """What a restart finds some minutes later: the reaper settles the dead runs."""
-    lost = JobRun.objects.filter(status=RunStatus.QUEUED)
-    lost.update(created_at=timezone.now() - reaper.QUEUED_GRACE)
-    reaper.reap()
 
 
 def _photo(index: int, env: dict) -> tuple[bytes, str]:
@@ -130,20 +89,23 @@ def _problems(packet, expected_sha256: str) -> list[str]:
     return problems
 
 
-def _report(flow: str, outcomes: dict[int, list[str]], record_property) -> None:
-    survived = sum(not problems for problems in outcomes.values())
-    line = f"{flow}: kill points survived: {survived} of {len(outcomes)}"
-    print(line)
-    record_property(flow, line)
-    assert {point: problems for point, problems in outcomes.items() if problems} == {}
-    assert len(outcomes) >= KILL_POINTS - 1
+def _kill_everywhere(flow: str, attempt, record_property) -> None:
+    """`attempt(index, point)` runs the flow killed at checkpoint `point` (0: never) and
+    returns its problems and the checkpoints passed; the first, undisturbed run spreads
+    the kill points."""
+    problems, passed = attempt(0, 0)
+    assert problems == []
+    outcomes = {
+        point: attempt(index, point)[0]
+        for index, point in enumerate(helpers.kill_points(passed), start=1)
+    }
+    helpers.report(flow, outcomes, record_property)
 
 
 def test_killing_the_worker_while_it_cleans_a_photo(
     packets, fault_env, monkeypatch, record_property
 ):
-    outcomes, points = {}, None
-    for index in range(KILL_POINTS + 1):
+    def attempt(index: int, point: int):
         packet = packets()
         data, expected = _photo(index, fault_env)
         upload = services.upload_start(
@@ -153,37 +115,22 @@ def test_killing_the_worker_while_it_cleans_a_photo(
         with monkeypatch.context() as queue_only:  # queued for the worker, not run here
             queue_only.setattr(jobs, "dispatch", lambda *args, **kwargs: None)
             upload = services.upload_received(packet, raw_key=upload.raw_key, user=None)
-        point = points.pop(0) if points else 0
-        passed = _killed(point, "execute", upload.run_id, fault_env)
-        if points is None:
-            points = _kill_points(passed)
-        _restart_and_reap()
-        if point:
-            outcomes[point] = _problems(packet, expected)
-        else:
-            assert _problems(packet, expected) == []
-        if not points and point:
-            break
-    _report("photo worker", outcomes, record_property)
+        passed = helpers.killed(point, "execute", upload.run_id, fault_env)
+        helpers.restart_and_reap()
+        return _problems(packet, expected), passed
+
+    _kill_everywhere("photo worker", attempt, record_property)
 
 
 def test_killing_the_web_process_while_it_receives_and_cleans_a_photo(
     packets, fault_env, record_property
 ):
-    outcomes, points = {}, None
-    for index in range(KILL_POINTS + 1):
+    def attempt(index: int, point: int):
         packet = packets()
         data, expected = _photo(100 + index, fault_env)
-        point = points.pop(0) if points else 0
-        passed = _killed(point, "upload", packet.pk, fault_env)
-        if points is None:
-            points = _kill_points(passed)
-        _restart_and_reap()
+        passed = helpers.killed(point, "upload", packet.pk, fault_env)
+        helpers.restart_and_reap()
         _send_again_if_refused(packet, data)
-        if point:
-            outcomes[point] = _problems(packet, expected)
-        else:
-            assert _problems(packet, expected) == []
-        if not points and point:
-            break
-    _report("photo web process", outcomes, record_property)
+        return _problems(packet, expected), passed
+
+    _kill_everywhere("photo web process", attempt, record_property)
