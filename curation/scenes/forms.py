@@ -78,8 +78,11 @@ class SceneRunForm(forms.Form):
     # An uploaded grid's text, carried from the preview to the start button.
     grid_text = forms.CharField(required=False, widget=forms.HiddenInput, strip=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, server_grid_path: str = "", **kwargs):
+        """`server_grid_path`: a grid file named by someone at the server (the
+        generate_scenes command), never by a request."""
         super().__init__(*args, **kwargs)
+        self.server_grid_path = server_grid_path
         self.fields["grid"].choices = [("", "the bundled grid")] + [
             (path.name, path.name) for path in _folder_grids()
         ]
@@ -137,7 +140,7 @@ class SceneRunForm(forms.Form):
         cleaned["grid_text"] = cleaned.get("grid_file") or cleaned["grid_text"]
         try:
             self.plan = services.scene_plan(
-                grid_path=_grid_path(cleaned["grid"]),
+                grid_path=self.server_grid_path or _grid_path(cleaned["grid"]),
                 grid_text=cleaned["grid_text"] or None,
                 per_cell=cleaned["per_cell"],
                 per_job=cleaned["per_job"],
