@@ -20,6 +20,8 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
+    # 20 partial exports and 20 reruns: minutes on a busy two-core machine.
+    pytest.mark.timeout(1800),
 ]
 
 
