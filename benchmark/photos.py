@@ -15,12 +15,14 @@ import functools
 import hashlib
 import io
 import math
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 from PIL import ExifTags, Image, ImageCms, ImageDraw, ImageFilter
 
+from benchmark import sandbox
 from benchmark.filetypes import SNIFF_BYTES, TYPE_NAMES, describe_non_image, sniff_type
 
 ALLOWED_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/heic", "image/heif"})
@@ -31,6 +33,13 @@ MIN_EDGE = 64
 # resized or re-encoded copy moves 0-2 bits, a small crop 4-8; unrelated pictures are
 # 20-40 apart, and separate photos of two similar forms can come as close as about 10.
 NEAR_DUPLICATE_DISTANCE = 6
+# Cameras write baseline JPEGs (one scan); progressive encoders write about 10 (libjpeg)
+# or up to some 20 (mozjpeg). Each scan makes the decoder pass over every coefficient
+# again, so a file that repeats a tiny scan tens of thousands of times costs minutes.
+MAX_JPEG_SCANS = 100
+# What one photo's decode may cost, enforced by the kernel (see benchmark.sandbox):
+# a 40 MP photo takes about 2 s of CPU and under 1 GB.
+DECODE_LIMITS = sandbox.Limits(cpu_seconds=20, memory_bytes=3 * 1024**3, wall_seconds=60)
 
 _ACCEPTED_NAMES = "JPEG, PNG, WebP or HEIC"
 _PILLOW_FORMATS = {
@@ -138,6 +147,23 @@ def _type_family(mime: str) -> str:
     return _TYPE_ALIASES.get(mime, mime)
 
 
+def clean_photo_limited(data: bytes, *, limits: sandbox.Limits = DECODE_LIMITS, **options):
+    """`clean_photo` in a separate process under CPU-time and memory limits: how every
+    untrusted upload is cleaned. A file that trips a limit is refused (too_costly)."""
+    try:
+        return sandbox.run_limited(clean_photo, data, limits=limits, **options)
+    except sandbox.LimitExceeded as error:
+        raise _too_costly() from error
+
+
+def _too_costly() -> PhotoRejected:
+    return PhotoRejected(
+        "too_costly",
+        "The photo is built in an unusual way that would take too long to read. "
+        "Please upload the photo as your phone camera saved it.",
+    )
+
+
 def clean_photo(
     data: bytes,
     *,
@@ -156,6 +182,8 @@ def clean_photo(
     source_type = check_upload(
         data[:SNIFF_BYTES], len(data), declared_type=declared_type, max_bytes=max_bytes
     )
+    if source_type == "image/jpeg":
+        _check_jpeg_scans(data)
     image = _open_header(data, source_type, max_pixels, min_edge)
     decoded, turn = _decode_rgb(image)
     # The review copy is shrunk from the decoded pixels while the full image is turned
@@ -179,6 +207,42 @@ def clean_photo(
     )
 
 
+# In entropy-coded data a 0xFF byte is followed by 0x00 (stuffing) or a restart marker
+# (0xD0-0xD7); anything else is the next marker.
+_NEXT_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
+_SOS, _EOI = 0xDA, 0xD9
+
+
+def jpeg_scan_count(data: bytes) -> int:
+    """How many scans (SOS segments) a JPEG holds, from its markers alone: a walk over
+    segment headers and a regex over the entropy-coded data, no decoding."""
+    scans, position = 0, 2
+    while position + 4 <= len(data) and data[position] == 0xFF:
+        marker = data[position + 1]
+        if marker == 0xFF:  # fill byte before a marker
+            position += 1
+            continue
+        if marker == _EOI:
+            break
+        position += 2 + int.from_bytes(data[position + 2 : position + 4], "big")
+        if marker == _SOS:
+            scans += 1
+            found = _NEXT_MARKER.search(data, position)
+            position = found.start() if found else len(data)
+    return scans
+
+
+def _check_jpeg_scans(data: bytes) -> None:
+    scans = jpeg_scan_count(data)
+    if scans > MAX_JPEG_SCANS:
+        raise PhotoRejected(
+            "too_many_scans",
+            f"The photo is stored in {scans} passes; cameras use at most a few dozen, and "
+            "reading this one would take minutes. Please upload the photo as your phone "
+            "camera saved it.",
+        )
+
+
 def _open_header(data: bytes, source_type: str, max_pixels: int, min_edge: int) -> Image.Image:
     """Parse only the header (Pillow decodes lazily) and check the size it announces."""
     if _PILLOW_FORMATS[source_type] == ["HEIF"]:
@@ -191,6 +255,8 @@ def _open_header(data: bytes, source_type: str, max_pixels: int, min_edge: int) 
             f"The photo has far more pixels than the {max_pixels / 1e6:g} megapixel limit. "
             "Please upload a photo taken with your phone camera's normal settings.",
         ) from error
+    except MemoryError:
+        raise
     except Exception as error:  # a hostile header can make a parser raise almost anything
         raise _damaged() from error
     _check_dimensions(*image.size, max_pixels, min_edge)
@@ -247,6 +313,8 @@ def _decode_rgb(image: Image.Image) -> tuple[Image.Image, Image.Transpose | None
         turn = _UPRIGHT_TURNS.get(image.getexif().get(ExifTags.Base.Orientation, 1))
         icc_profile = image.info.get("icc_profile")
         rgb = _to_srgb(_flatten_to_rgb(image), icc_profile)
+    except MemoryError:
+        raise
     except Exception as error:  # a hostile file can make a decoder raise almost anything
         raise _damaged() from error
     # Pillow copies `info` (EXIF, XMP, comment, ICC) into derived images and writes the

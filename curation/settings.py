@@ -5,6 +5,7 @@ var/media, jobs in-process. Set DATABASE_URL, REDIS_URL and S3_BUCKET to deploy.
 """
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -51,6 +52,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_rq",
+    "axes",
+    "csp",
     "curation.core",
     "curation.review",
     "curation.volunteers",
@@ -61,6 +64,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "curation.core.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -68,6 +72,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "curation.core.middleware.StorageOutageMiddleware",
+    # Last, so that it turns a locked-out sign-in into the one locked-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "curation.urls"
@@ -102,6 +108,10 @@ REDIS_URL = env_redis_url("REDIS_URL")
 JOBS_MODE = "rq" if REDIS_URL else env_str("JOBS_MODE", "thread")
 if JOBS_MODE not in {"rq", "thread", "inline"}:
     raise ImproperlyConfigured("JOBS_MODE must be thread or inline (rq is chosen by REDIS_URL).")
+# `manage.py reap` queues these kinds of run again when their worker died (their jobs are
+# safe to run twice), at most until a run has started this many times.
+REAPER_REQUEUE_KINDS = env_list("REAPER_REQUEUE_KINDS", ["photo", "export", "scoring", "scenes"])
+REAPER_MAX_ATTEMPTS = env_int("REAPER_MAX_ATTEMPTS", 3, minimum=1)
 RQ_QUEUES = {
     "default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 3600},
     "gpu": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 6 * 3600},
@@ -179,6 +189,22 @@ LOGIN_REDIRECT_URL = "curation:home"
 LOGOUT_REDIRECT_URL = "curation:login"
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 LOGIN_FAILURE_WINDOW_S = env_int("LOGIN_FAILURE_WINDOW_S", 900, minimum=1)
+# How many reverse proxies (each appending to X-Forwarded-For) stand before the site;
+# 0: clients connect directly, and no forwarded header is believed.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+
+# Sign-in throttling by django-axes, per account and per address, counted in the database.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(seconds=LOGIN_FAILURE_WINDOW_S)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "curation.core.signin.client_address"
+AXES_LOCKOUT_CALLABLE = "curation.core.signin.locked_out"
+AXES_VERBOSE = False
 
 # Security: secure by default whenever DEBUG is off.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
@@ -186,11 +212,36 @@ SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Preloading is hard to undo (browsers ship the list): only when the operator asks for it.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# `check --deploy` asks for preloading (W021); leaving it off is that deliberate choice.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+# Only a trusted proxy's X-Forwarded-Proto says the request came over HTTPS; without one,
+# any client could claim it.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXY_COUNT else None
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+
+
+# Content-Security-Policy (django-csp): scripts and styles only from the site's own files
+# (no inline script or style attribute anywhere); curation.core.middleware adds the
+# bucket's origin for images and phone uploads.
+CONTENT_SECURITY_POLICY = {
+    # django-rq's dashboard (maintainers only) is a third-party page with inline scripts.
+    "EXCLUDE_URL_PREFIXES": ["/admin/django-rq/"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+    },
+}
 
 # Review queue: how long a claimed item stays yours, how long a decision can be undone.
 REVIEW_LEASE_SECONDS = env_int("REVIEW_LEASE_SECONDS", 300, minimum=30)
@@ -203,6 +254,11 @@ PACKET_OPEN_LIMIT = env_int("PACKET_OPEN_LIMIT", 3, minimum=1)
 PACKET_UPLOADS_PER_HOUR = env_int("PACKET_UPLOADS_PER_HOUR", 10, minimum=1)
 PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 25_000_000, minimum=100_000)
 PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_PIXELS", 40_000_000, minimum=1_000_000)
+# `manage.py cleanup` deletes raw uploads older than this on local disk (S3: a lifecycle rule).
+RAW_UPLOAD_EXPIRY_DAYS = env_int("RAW_UPLOAD_EXPIRY_DAYS", 14, minimum=1)
+# Each photo is decoded in a separate process the kernel stops past these limits.
+PHOTO_DECODE_CPU_S = env_int("PHOTO_DECODE_CPU_S", 20, minimum=1)
+PHOTO_DECODE_MEMORY_MB = env_int("PHOTO_DECODE_MEMORY_MB", 3072, minimum=512)
 
 # Scoring: the largest responses file accepted in one upload.
 SCORING_MAX_UPLOAD_BYTES = env_int("SCORING_MAX_UPLOAD_BYTES", 64 * 1024 * 1024, minimum=1_000)
@@ -210,6 +266,9 @@ SCORING_MAX_UPLOAD_BYTES = env_int("SCORING_MAX_UPLOAD_BYTES", 64 * 1024 * 1024,
 # Where the diffusion model comes from (hub id or local folder).
 SCENES_MODEL = env_str("SCENES_MODEL", "stabilityai/sd-turbo")
 SCENES_DEVICE = env_str("SCENES_DEVICE", "auto")
+# The folder whose *.json prompt grids the new-run page offers (besides an upload).
+SCENE_GRIDS_DIR = env_str("SCENE_GRIDS_DIR")
+SCENE_GRID_MAX_BYTES = env_int("SCENE_GRID_MAX_BYTES", 256 * 1024, minimum=1024)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

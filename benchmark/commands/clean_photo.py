@@ -24,13 +24,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from benchmark.photos import PhotoRejected, clean_photo
+    from benchmark.photos import PhotoRejected, clean_photo_limited
 
     targets = [args.output] + ([args.review] if args.review else [])
     _check_targets(targets)
     try:
         data = _read_photo(args.input, args.declared_type)
-        cleaned = clean_photo(data, declared_type=args.declared_type)
+        cleaned = clean_photo_limited(data, declared_type=args.declared_type)
     except PhotoRejected as rejection:
         raise CommandError(f"{args.input} rejected ({rejection.code}): {rejection}") from None
     _write_all_or_nothing(dict(zip(targets, [cleaned.data, cleaned.review_data], strict=False)))

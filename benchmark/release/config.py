@@ -11,10 +11,10 @@ POOLS = ("memorisation", "probe")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 SEMVER = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
-    r"(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$"
+    r"(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?\Z"
 )
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z")
+SHA256_HEX = re.compile(r"^[0-9a-f]{64}\Z")
 
 # Sizes per preset. `full` mirrors MM-PRIVACY.md (600 disclosure, 1,200 retention items);
 # `demo` fits the demo database: about 24 memorisation and 24 probe identities with

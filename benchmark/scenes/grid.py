@@ -72,8 +72,18 @@ class SceneGrid:
 def load_grid(path: str | Path | None = None) -> SceneGrid:
     """Read and check a grid file; a malformed one raises ValueError naming the problem."""
     grid_path = Path(path) if path is not None else DEFAULT_GRID_PATH
-    data = _read_json(grid_path)
-    where = f"scene grid {grid_path}"
+    try:
+        text = grid_path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ValueError(f"scene grid {grid_path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ValueError(f"scene grid {grid_path} cannot be read: {error}") from None
+    return parse_grid(text, where=f"scene grid {grid_path}", path=grid_path)
+
+
+def parse_grid(text: str, *, where: str, path: Path | None = None) -> SceneGrid:
+    """Check a grid given as JSON text (an upload, say); ValueError names the problem."""
+    data = _parse_json(text, where)
     grid = SceneGrid(
         template=_text(data, "template", where),
         style=_text(data, "style", where),
@@ -81,7 +91,7 @@ def load_grid(path: str | Path | None = None) -> SceneGrid:
         subjects=_phrases(data, "target_types", TARGET_TYPES, where),
         settings=_scenario_phrases(data, where),
         cues=_phrases(data, "cues", None, where),
-        path=grid_path,
+        path=path,
     )
     _check_placeholders(grid.template, TEMPLATE_FIELDS, f"{where}: 'template'")
     for word, phrase in grid.cues.items():
@@ -137,17 +147,13 @@ def _spec(grid: SceneGrid, cell: GridCell, index: int, seed: int) -> SceneSpec:
     )
 
 
-def _read_json(path: Path) -> dict:
+def _parse_json(text: str, where: str) -> dict:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ValueError(f"scene grid {path} does not exist") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ValueError(f"scene grid {path} cannot be read: {error}") from None
-    except json.JSONDecodeError as error:
-        raise ValueError(f"scene grid {path} is not valid JSON: {error}") from None
+        data = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as error:
+        raise ValueError(f"{where} is not valid JSON: {error}") from None
     if not isinstance(data, dict):
-        raise ValueError(f"scene grid {path} must hold a JSON object at the top level")
+        raise ValueError(f"{where} must hold a JSON object at the top level")
     return data
 
 

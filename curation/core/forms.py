@@ -1,36 +1,24 @@
 from django import forms
-from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 
 from benchmark.vocab import SCENARIOS
-from curation.core import throttle
+from curation.core import signin
 from curation.core.models import Pool, Scenario
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):
-    """Sign-in that stops answering after too many failures for a name or an address."""
-
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "throttled": "Too many failed sign-ins. Wait %(minutes)s minutes, then try again.",
-    }
+    """Sign-in whose attempts on one account or from one address run one at a time, so
+    that django-axes's lock (checked before the hash) counts every failure."""
 
     def clean(self):
         username = self.cleaned_data.get("username") or ""
-        address = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
-        if throttle.is_locked(username, address):
-            raise forms.ValidationError(
-                self.error_messages["throttled"],
-                code="throttled",
-                params={"minutes": max(1, settings.LOGIN_FAILURE_WINDOW_S // 60)},
-            )
-        try:
-            cleaned = super().clean()
-        except forms.ValidationError:
-            throttle.record_failure(username, address)
-            raise
-        throttle.clear(username, address)
-        return cleaned
+        address = signin.client_address(self.request) if self.request else ""
+        with signin.one_attempt_at_a_time(username, address):
+            try:
+                return super().clean()
+            except forms.ValidationError as error:
+                refusal = error  # raised after the commit, which keeps the failure recorded
+        raise refusal
 
 
 class IdentityBatchForm(forms.Form):

@@ -13,6 +13,8 @@ name is checked when the job starts, so a typo fails at the call site, not in a 
 import contextlib
 import importlib
 import logging
+import os
+import socket
 import threading
 
 from django.conf import settings
@@ -107,7 +109,8 @@ def execute(run_id: int) -> None:
         return
     run.status, run.started_at, run.error = RunStatus.RUNNING, timezone.now(), ""
     run.attempts += 1
-    run.save(update_fields=["status", "started_at", "error", "attempts"])
+    run.host, run.pid = socket.gethostname()[:100], os.getpid()  # for the reaper
+    run.save(update_fields=["status", "started_at", "error", "attempts", "host", "pid"])
     try:
         result = _load(run.function)(run, **run.params)
     except JobFailed as error:

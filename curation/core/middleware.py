@@ -1,5 +1,9 @@
-"""An outside system that stops answering mid-request gets a page that says so."""
+"""An outside system that stops answering mid-request gets a page that says so; the
+Content-Security-Policy names the storage the browser talks to."""
 
+import dataclasses
+
+from csp.middleware import CSPMiddleware
 from django.http import JsonResponse
 from django.shortcuts import render
 
@@ -35,3 +39,20 @@ class StorageOutageMiddleware:
             response.status_code = 503
         response["Retry-After"] = str(RETRY_AFTER_S)
         return response
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's policy (settings.CONTENT_SECURITY_POLICY) plus the bucket the browser
+    loads images from and posts phone uploads to, read from the settings per request."""
+
+    STORAGE_DIRECTIVES = ("img-src", "connect-src", "form-action")
+
+    def get_policy_parts(self, request, response, report_only=False):
+        parts = super().get_policy_parts(request, response, report_only)
+        origins = storage.browser_origins()
+        if not origins:
+            return parts
+        update = dict(parts.update or {})
+        for directive in self.STORAGE_DIRECTIVES:
+            update[directive] = [*update.get(directive, []), *origins]
+        return dataclasses.replace(parts, update=update)

@@ -107,6 +107,8 @@ class JobRun(models.Model):
     result = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    host = models.CharField(max_length=100, blank=True, help_text="Where the run last started.")
+    pid = models.PositiveIntegerField(null=True, blank=True, help_text="Its process there.")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )

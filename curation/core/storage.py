@@ -23,7 +23,11 @@ _MISSING_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
 # Phone photos land here before the cleaning job; the bucket's lifecycle rule (set by
 # `setup_storage`) expires those never processed (abandoned, or a very long outage).
 RAW_UPLOAD_PREFIX = "uploads/raw/"
-RAW_UPLOAD_EXPIRY_DAYS = 14
+
+
+def raw_upload_expiry_days() -> int:
+    """Raw uploads never processed (abandoned, or a very long outage) expire after this."""
+    return getattr(settings, "RAW_UPLOAD_EXPIRY_DAYS", 14)
 
 
 class StorageUnavailable(Exception):
@@ -62,6 +66,17 @@ def local_path(name: str) -> str | None:
     if uses_s3():
         return None
     return default_storage.path(name)
+
+
+def browser_origins() -> list[str]:
+    """Where browsers fetch images and post phone uploads: the S3 endpoint (path-style
+    and virtual-hosted on AWS); nothing on local disk, where the site serves both."""
+    if not uses_s3():
+        return []
+    if settings.S3_ENDPOINT_URL:
+        return [settings.S3_ENDPOINT_URL.rstrip("/")]
+    region, bucket = settings.S3_REGION, settings.S3_BUCKET
+    return [f"https://s3.{region}.amazonaws.com", f"https://{bucket}.s3.{region}.amazonaws.com"]
 
 
 def presigned_get_url(name: str) -> str:

@@ -1,9 +1,10 @@
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views import defaults
 
 from curation.core import services, storage
@@ -109,11 +110,19 @@ def image_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "curation/core/image_detail.html", {"image": image})
 
 
+def _images_visible_to(user):
+    if MAINTAINER in user_roles(user):
+        return Image.objects.all()
+    held = Q(lease__annotator=user, lease__expires_at__gt=timezone.now())
+    return Image.objects.filter(held | Q(reviews__annotator=user)).distinct()
+
+
 @role_required(ANNOTATOR)
 def image_file(request: HttpRequest, pk: int) -> HttpResponse:
     """The image's bytes for people allowed to review it: a short-lived presigned URL
-    on S3, a streamed file on local disk. `?size=review` asks for the derivative."""
-    image = get_object_or_404(Image, pk=pk)
+    on S3, a streamed file on local disk. `?size=review` asks for the derivative.
+    An annotator sees only the images it holds or has decided."""
+    image = get_object_or_404(_images_visible_to(request.user), pk=pk)
     field = (
         image.review_file
         if request.GET.get("size") == "review" and image.review_file

@@ -5,7 +5,7 @@ from benchmark.release import PRESETS
 
 class ReleaseForm(forms.Form):
     version = forms.RegexField(
-        regex=r"^\d+\.\d+\.\d+$",
+        regex=r"^\d+\.\d+\.\d+\Z",
         max_length=40,
         initial="1.0.0",
         error_messages={"invalid": "Use semantic versioning: MAJOR.MINOR.PATCH, e.g. 1.0.0."},

@@ -5,7 +5,7 @@ from django import forms
 from curation.core.models import Image
 from curation.review.models import MAX_REASONS, Decision, ReviewPolicy
 
-REASON_LINE = re.compile(r"^(?P<code>[a-z0-9][a-z0-9-]{0,39})\s*:\s*(?P<label>\S.{0,119})$")
+REASON_LINE = re.compile(r"^(?P<code>[a-z0-9][a-z0-9-]{0,39})\s*:\s*(?P<label>\S.{0,119})\Z")
 
 
 class PolicyForm(forms.ModelForm):

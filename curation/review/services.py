@@ -93,6 +93,13 @@ def review_record(
     lease = Lease.objects.select_for_update().filter(image_id=image_id, annotator=annotator).first()
     if image is None or lease is None or lease.decided_at is not None:
         raise _not_held(annotator, image_id)
+    if lease.expires_at <= now:
+        raise ReviewRefused(
+            "lease-expired",
+            "Your hold on this image ran out before your decision arrived (the page was "
+            "asleep or offline), so the decision was not saved and the image went back to "
+            "the queue. Go on with the next image; keep the page open while you decide.",
+        )
     if not lease.is_gold and image.status != ImageStatus.PENDING:
         raise ReviewRefused(
             "already-resolved", "This image was decided meanwhile; your decision was not needed."

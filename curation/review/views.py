@@ -21,6 +21,8 @@ REFUSAL_STATUS = {"bad-input": 400}
 MAX_IDS = 100
 # Images the page holds ready behind the one on screen.
 PRELOAD = 2
+# Ids are 64-bit: a larger number is no image, and SQLite cannot even compare it.
+MAX_ID = 2**63 - 1
 
 
 class BadRequest(Exception):
@@ -39,11 +41,15 @@ def _json_body(request: HttpRequest) -> dict:
 
 def _ids(body: dict, key: str) -> list[int]:
     values = body.get(key, [])
-    if not isinstance(values, list) or not all(isinstance(v, int) for v in values):
-        raise BadRequest(f"`{key}` must be a list of image ids.")
+    if not isinstance(values, list) or not all(_is_id(value) for value in values):
+        raise BadRequest(f"`{key}` must be a list of image ids (whole numbers from 1).")
     if len(values) > MAX_IDS:
         raise BadRequest(f"`{key}` lists {len(values)} image ids; send at most {MAX_IDS}.")
     return values
+
+
+def _is_id(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
 
 
 def _refused(error: ReviewRefused | BadRequest) -> JsonResponse:
@@ -123,6 +129,8 @@ def review_skip(request: HttpRequest, pk: int) -> JsonResponse:
 @require_POST
 def review_decide(request: HttpRequest, pk: int) -> JsonResponse:
     try:
+        if not _is_id(pk):
+            raise BadRequest("There is no image with this id.")
         body = _json_body(request)
         reasons = body.get("reasons", [])
         if not isinstance(reasons, list):

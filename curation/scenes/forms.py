@@ -1,4 +1,5 @@
 import re
+from pathlib import Path
 
 from django import forms
 from django.conf import settings
@@ -6,7 +7,7 @@ from django.conf import settings
 from benchmark import scenes as bscenes
 from curation.scenes import services
 
-DEVICE_PATTERN = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
+DEVICE_PATTERN = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)\Z")
 SEED_LIMIT = 2**53 - 1
 GENERATION_FIELDS = (
     "model",
@@ -64,13 +65,27 @@ class SceneRunForm(forms.Form):
     )
     per_cell = forms.IntegerField(min_value=1, max_value=1000, label="Scenes per cell")
     seed = forms.IntegerField(min_value=0, max_value=SEED_LIMIT)
-    grid = forms.CharField(
-        max_length=500,
+    grid = forms.ChoiceField(
         required=False,
         label="Grid file",
-        help_text="Path of a prompt-grid JSON file on the server; blank: the bundled "
-        "benchmark/data/scene_grid.json.",
+        help_text="A prompt grid from the server's grid folder; blank: the bundled one.",
     )
+    grid_file = forms.FileField(
+        required=False,
+        label="Or upload a grid",
+        help_text="A prompt-grid JSON file; used instead of the choice above.",
+    )
+    # An uploaded grid's text, carried from the preview to the start button.
+    grid_text = forms.CharField(required=False, widget=forms.HiddenInput, strip=False)
+
+    def __init__(self, *args, server_grid_path: str = "", **kwargs):
+        """`server_grid_path`: a grid file named by someone at the server (the
+        generate_scenes command), never by a request."""
+        super().__init__(*args, **kwargs)
+        self.server_grid_path = server_grid_path
+        self.fields["grid"].choices = [("", "the bundled grid")] + [
+            (path.name, path.name) for path in _folder_grids()
+        ]
 
     @staticmethod
     def defaults() -> dict:
@@ -100,13 +115,33 @@ class SceneRunForm(forms.Form):
             raise forms.ValidationError("Use auto, cuda, cuda:N (e.g. cuda:1), mps or cpu.")
         return device
 
+    def clean_grid_file(self):
+        upload = self.cleaned_data["grid_file"]
+        if upload is None:
+            return None
+        limit = settings.SCENE_GRID_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(f"A grid file may be at most {limit // 1024} KiB.")
+        try:
+            return upload.read(limit + 1).decode("utf-8")
+        except UnicodeDecodeError:
+            raise forms.ValidationError("The grid file is not UTF-8 text.") from None
+
+    def clean_grid_text(self):
+        text = self.cleaned_data["grid_text"]
+        if len(text.encode("utf-8")) > settings.SCENE_GRID_MAX_BYTES:
+            raise forms.ValidationError("The uploaded grid is too large; upload a smaller one.")
+        return text
+
     def clean(self):
         cleaned = super().clean()
         if self.errors:
             return cleaned
+        cleaned["grid_text"] = cleaned.get("grid_file") or cleaned["grid_text"]
         try:
             self.plan = services.scene_plan(
-                grid_path=cleaned["grid"].strip() or None,
+                grid_path=self.server_grid_path or _grid_path(cleaned["grid"]),
+                grid_text=cleaned["grid_text"] or None,
                 per_cell=cleaned["per_cell"],
                 per_job=cleaned["per_job"],
                 seed=cleaned["seed"],
@@ -116,6 +151,11 @@ class SceneRunForm(forms.Form):
             self.add_error("grid", str(error))
         return cleaned
 
+    @property
+    def uploaded_grid(self) -> str:
+        """The uploaded grid's text, for the start form to send again."""
+        return getattr(self, "cleaned_data", {}).get("grid_text") or ""
+
     def generation_settings(self) -> dict:
         return {name: self.cleaned_data[name] for name in GENERATION_FIELDS}
 
@@ -124,3 +164,22 @@ class SceneRunForm(forms.Form):
         if value % 8:
             raise forms.ValidationError(f"Use a multiple of 8, e.g. {value - value % 8}.")
         return value
+
+
+def _folder_grids() -> list[Path]:
+    """The grid files of the folder settings name: regular files only, never a device or
+    a pipe, and none over the size limit."""
+    folder = settings.SCENE_GRIDS_DIR
+    if not folder:
+        return []
+    limit = settings.SCENE_GRID_MAX_BYTES
+    return sorted(
+        path
+        for path in Path(folder).glob("*.json")
+        if path.is_file() and path.stat().st_size <= limit
+    )
+
+
+def _grid_path(name: str) -> Path | None:
+    """The chosen grid's path; `name` is one of the choices, so always inside the folder."""
+    return Path(settings.SCENE_GRIDS_DIR) / name if name else None

@@ -68,13 +68,23 @@ class ScenePlan:
 
 
 def scene_plan(
-    *, grid_path: str | Path | None, per_cell: int, per_job: int, seed: int, batch_size: int = 1
+    *,
+    grid_path: str | Path | None,
+    per_cell: int,
+    per_job: int,
+    seed: int,
+    batch_size: int = 1,
+    grid_text: str | None = None,
 ) -> ScenePlan:
-    """Read the grid (ValueError says what is wrong with it) and plan the run.
-
-    Jobs hold a whole number of pipeline batches, so only a run's last call is short.
+    """Read the grid (ValueError says what is wrong with it) and plan the run: from
+    `grid_text` (an uploaded grid) when given, else the file at `grid_path` (else the
+    bundled one). Jobs hold a whole number of pipeline batches, so only a run's last call
+    is short.
     """
-    grid = bscenes.load_grid(Path(grid_path).resolve() if grid_path else None)
+    if grid_text:
+        grid = bscenes.parse_grid(grid_text, where="the uploaded grid")
+    else:
+        grid = bscenes.load_grid(Path(grid_path).resolve() if grid_path else None)
     whole_batches = math.ceil(per_job / batch_size) * batch_size
     return ScenePlan(grid=grid, per_cell=per_cell, per_job=whole_batches, seed=seed)
 

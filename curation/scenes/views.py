@@ -18,11 +18,12 @@ def scene_run_list(request: HttpRequest) -> HttpResponse:
 
 @role_required()
 def scene_run_new(request: HttpRequest) -> HttpResponse:
-    """GET shows the form and the plan its values give (values not given keep their defaults);
-    POST, from the plan, starts the run."""
+    """GET shows the defaults and their plan; POST with `preview` shows the plan of the
+    posted settings, any other POST starts the run. Nothing in a GET names a file: grids
+    come from the folder settings name or from an upload."""
     if request.method == "POST":
-        form = SceneRunForm(request.POST)
-        if form.is_valid():
+        form = SceneRunForm(request.POST, request.FILES)
+        if form.is_valid() and "preview" not in request.POST:
             run = services.scene_run_start(
                 plan=form.plan, user=request.user, **form.generation_settings()
             )
@@ -30,7 +31,7 @@ def scene_run_new(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"Started {jobs} batch jobs on the gpu queue.")
             return redirect("curation:scene-run-detail", pk=run.pk)
     else:
-        form = SceneRunForm(SceneRunForm.defaults() | request.GET.dict())
+        form = SceneRunForm(SceneRunForm.defaults())
     plan = form.plan if form.is_valid() else None
     return render(request, "curation/scenes/run_new.html", {"form": form, "plan": plan})
 

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 
-from benchmark import photos
+from benchmark import photos, sandbox
 
 
 def photo_max_bytes() -> int:
@@ -11,6 +11,16 @@ def photo_max_bytes() -> int:
 
 def photo_max_pixels() -> int:
     return getattr(settings, "PHOTO_MAX_PIXELS", photos.MAX_PIXELS)
+
+
+def photo_decode_limits() -> sandbox.Limits:
+    """What cleaning one photo may cost (a separate process; the kernel enforces it)."""
+    default = photos.DECODE_LIMITS
+    return sandbox.Limits(
+        cpu_seconds=getattr(settings, "PHOTO_DECODE_CPU_S", default.cpu_seconds),
+        memory_bytes=getattr(settings, "PHOTO_DECODE_MEMORY_MB", default.memory_bytes >> 20) << 20,
+        wall_seconds=default.wall_seconds,
+    )
 
 
 def upload_url_lifetime_s() -> int:

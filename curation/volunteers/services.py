@@ -7,11 +7,14 @@ raw object is deleted only once the Image row exists, so no photo is lost betwee
 upload and review; a second run of `upload_process` finishes what the first began.
 """
 
+import functools
+import os
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from benchmark import forms as bforms
@@ -107,10 +110,21 @@ def packets_create_batch(*, scenario: str, count: int, user) -> PacketBatch:
     return batch
 
 
+def _waiting_for_a_photo(packets):
+    """Packets still owed a usable photo: none sent, or the last one refused (an empty
+    file, say) or rejected in review. Counting uploads instead let a volunteer free a
+    slot by sending an empty file."""
+    return packets.filter(
+        Q(current_upload=None)
+        | Q(current_upload__state=UploadState.FAILED)
+        | Q(current_upload__image__status=ImageStatus.REJECTED)
+    )
+
+
 @transaction.atomic
 def packet_request(*, user, scenario: str) -> Packet:
     """Hand a volunteer a packet: an unclaimed bulk packet if there is one, else a new one."""
-    waiting = Packet.objects.filter(volunteer=user, current_upload=None).count()
+    waiting = _waiting_for_a_photo(Packet.objects.filter(volunteer=user)).count()
     if waiting >= conf.open_packet_limit():
         raise PacketUnavailable(
             f"You have {waiting} packets waiting for a photo. "
@@ -246,13 +260,33 @@ def upload_receive_file(packet: Packet, *, upload_uuid: str, content, user) -> U
     return upload_received(packet, raw_key=upload.raw_key, user=user)
 
 
-@transaction.atomic
 def upload_received(packet: Packet, *, raw_key: str, user) -> Upload:
     """The browser says the raw object is stored: make it the packet's photo and queue the
-    cleaning job. Reads nothing from storage (the job checks the object on the worker)."""
+    cleaning job. Reads nothing from storage (the job checks the object on the worker).
+    A photo that lost the race to another one for this packet is deleted at once: a raw
+    photo still carries its GPS position."""
+    try:
+        upload, refusal = _receive(packet, raw_key=raw_key, user=user)
+    except UploadRefused:
+        # Superseded while its bytes were still on the way: they go now, as they arrive.
+        if packet.uploads.filter(raw_key=raw_key, state=UploadState.FAILED).exists():
+            storage.remove(raw_key)
+        raise
+    if refusal is not None:
+        storage.remove(upload.raw_key)
+        raise refusal
+    return upload
+
+
+@transaction.atomic
+def _receive(packet: Packet, *, raw_key: str, user) -> tuple[Upload, UploadRefused | None]:
     packet = Packet.objects.select_for_update().get(pk=packet.pk)
-    _check_upload_allowed(packet)
     upload = _awaiting_upload(packet, raw_key=raw_key)
+    try:
+        _check_upload_allowed(packet)
+    except UploadRefused as refusal:
+        _set_superseded(upload)
+        return upload, refusal
     volunteer = user if user is not None and VOLUNTEER in user_roles(user) else None
     upload.state, upload.received_at, upload.uploaded_by = (
         UploadState.RECEIVED,
@@ -265,7 +299,16 @@ def upload_received(packet: Packet, *, raw_key: str, user) -> Upload:
     if packet.volunteer_id is None and volunteer is not None:
         packet.volunteer = volunteer
     packet.save(update_fields=["current_upload", "volunteer", "updated_at"])
-    return upload
+    for other in packet.uploads.filter(state=UploadState.AWAITING).exclude(pk=upload.pk):
+        _set_superseded(other)
+        transaction.on_commit(functools.partial(storage.remove, other.raw_key))
+    return upload, None
+
+
+def _set_superseded(upload: Upload) -> None:
+    upload.state, upload.reason_code = UploadState.FAILED, "superseded"
+    upload.reason = "Another photo was sent for this packet first; this one was not kept."
+    upload.save(update_fields=["state", "reason_code", "reason", "updated_at"])
 
 
 def upload_start_processing(upload: Upload, *, user=None):
@@ -341,8 +384,9 @@ def _cleaned_photo(upload: Upload) -> tuple[photos.CleanedPhoto, int]:
     head = storage.read_prefix(upload.raw_key, photos.SNIFF_BYTES) if size else b""
     photos.check_upload(head, size, declared_type=upload.declared_type, max_bytes=max_bytes)
     data = storage.read_prefix(upload.raw_key, max_bytes + 1)
-    cleaned = photos.clean_photo(
+    cleaned = photos.clean_photo_limited(
         data,
+        limits=conf.photo_decode_limits(),
         declared_type=upload.declared_type,
         max_bytes=max_bytes,
         max_pixels=conf.photo_max_pixels(),
@@ -354,6 +398,55 @@ def _cleaned_photo(upload: Upload) -> tuple[photos.CleanedPhoto, int]:
             "form and upload that one.",
         )
     return cleaned, len(data)
+
+
+def upload_abandoned(run) -> None:
+    """The reaper gave up on a cleaning run: refuse its photo with a reason, so that the
+    packet takes a new one instead of showing "processing" for ever."""
+    for upload in Upload.objects.filter(
+        run=run, state__in=[UploadState.RECEIVED, UploadState.PROCESSING]
+    ):
+        _refuse(
+            upload,
+            photos.PhotoRejected(
+                "not_processed", "We could not check this photo. Please send it again."
+            ),
+        )
+
+
+# Uploads whose raw object has no further use.
+_FINISHED = (UploadState.DONE, UploadState.FAILED)
+
+
+def raw_uploads_cleanup(*, now=None) -> int:
+    """Local disk: delete raw uploads that are finished or belong to no upload, and any
+    older than the expiry (S3's lifecycle rule does this in the bucket). Return how many."""
+    root = storage.local_path(storage.RAW_UPLOAD_PREFIX)
+    if root is None or not os.path.isdir(root):
+        return 0
+    expired = (now or timezone.now()) - timedelta(days=storage.raw_upload_expiry_days())
+    files = {
+        os.path.relpath(path, storage.local_path("")).replace(os.sep, "/"): path
+        for path in _files_under(root)
+    }
+    keep = set(
+        Upload.objects.filter(raw_key__in=files)
+        .exclude(state__in=_FINISHED)
+        .values_list("raw_key", flat=True)
+    )
+    removed = 0
+    for key, path in files.items():
+        modified = datetime.fromtimestamp(os.path.getmtime(path), tz=UTC)
+        if key not in keep or modified < expired:
+            storage.remove(key)
+            removed += 1
+    return removed
+
+
+def _files_under(root: str):
+    for folder, _, names in os.walk(root):
+        for name in names:
+            yield os.path.join(folder, name)
 
 
 def near_duplicates(phash: str, limit: int = 10) -> list[dict]:

@@ -6,6 +6,7 @@ from PIL import Image as PILImage
 
 from curation.core import services, storage
 from curation.core.models import Identity, Image, ImageStatus, JobRun, RunStatus
+from curation.review.models import Review
 
 
 @pytest.fixture
@@ -55,6 +56,7 @@ def test_a_maintainer_sends_a_template_back_to_review(client_as, maintainer, ide
 @pytest.mark.django_db
 def test_reviewers_see_the_bytes_and_volunteers_do_not(client_as, annotator, volunteer, identities):
     image = services.render_template_form(identities[0], "open", 0, "ssn")
+    Review.objects.create(image=image, annotator=annotator, decision="accept")
     response = client_as(annotator).get(reverse("curation:image-file", args=[image.pk]))
     assert b"".join(response.streaming_content) == storage.read_bytes(image.file.name)
     assert (

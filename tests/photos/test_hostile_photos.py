@@ -43,6 +43,7 @@ def test_the_corpus_covers_every_refusal_code():
         "too_large_bytes",
         "too_many_pixels",
         "too_small",
+        "too_many_scans",
     }
 
 

@@ -259,3 +259,17 @@ def test_an_image_settled_while_held_is_dropped_from_the_holders_queue(
         decide(annotator2, scene)
     assert refused.value.code == "already-resolved"
     assert status_of(scene) == ImageStatus.ACCEPTED
+
+
+def test_a_decision_on_a_lease_that_ran_out_is_refused_with_what_to_do(annotator, make_image):
+    """Before: accepted hours later if nobody else had claimed the image."""
+    photo = make_image()
+    claim(annotator)
+    Lease.objects.filter(image=photo).update(expires_at=timezone.now() - timedelta(hours=3))
+
+    with pytest.raises(ReviewRefused) as refused:
+        decide(annotator, photo)
+
+    assert refused.value.code == "lease-expired"
+    assert "not saved" in str(refused.value) and "next image" in str(refused.value)
+    assert not Review.objects.exists() and status_of(photo) == ImageStatus.PENDING

@@ -246,3 +246,20 @@ def test_each_page_checks_the_role_first(client, role_users, name, args):
         status = client.post(url).status_code
         assert (status == 403) == (role not in allowed), (name, role, status)
         assert status < 500, (name, role, status)
+
+
+@pytest.mark.parametrize("name", ["review-claim", "review-heartbeat", "review-release"])
+@pytest.mark.parametrize("ids", [[2**63], [2**80], [-1], [0], [True]])
+def test_ids_out_of_range_are_a_clear_400(client_as, annotator, name, ids):
+    key = "exclude" if name == "review-claim" else "images"
+    response = post_json(client_as(annotator), name, {key: ids})
+
+    assert response.status_code == 400
+    assert "image ids" in response.json()["error"]
+
+
+def test_a_decision_on_an_id_out_of_range_is_a_clear_400(client_as, annotator):
+    response = post_json(client_as(annotator), "review-decide", {"decision": "accept"}, 2**64)
+
+    assert response.status_code == 400
+    assert response.json()["error"] == "There is no image with this id."

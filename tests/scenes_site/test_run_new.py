@@ -1,19 +1,29 @@
 """The new-run page: the plan (grid cells and counts) shows before anything starts."""
 
+import os
+from pathlib import Path
+
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from benchmark.scenes import load_grid
+from benchmark.scenes import DEFAULT_GRID_PATH, load_grid
 from curation.core.models import JobRun
 from curation.scenes.forms import SceneRunForm
 from curation.scenes.models import SceneRun
+
+
+@pytest.fixture(autouse=True)
+def grid_folder(settings, small_grid):
+    """The small grid sits in the folder of grids that settings name."""
+    settings.SCENE_GRIDS_DIR = str(Path(small_grid).parent)
 
 
 def _params(tiny_model, small_grid, **changes) -> dict:
     params = {
         **SceneRunForm.defaults(),
         "model": tiny_model,
-        "grid": small_grid,
+        "grid": Path(small_grid).name,
         "width": 64,
         "height": 64,
         "steps": 2,
@@ -30,8 +40,8 @@ def _params(tiny_model, small_grid, **changes) -> dict:
 def test_it_previews_the_grid_and_counts_without_starting(
     client_as, maintainer, tiny_model, small_grid
 ):
-    response = client_as(maintainer).get(
-        reverse("curation:scene-run-new"), _params(tiny_model, small_grid)
+    response = client_as(maintainer).post(
+        reverse("curation:scene-run-new"), _params(tiny_model, small_grid, preview="1")
     )
     assert response.status_code == 200
     plan = response.context["plan"]
@@ -54,21 +64,71 @@ def test_it_shows_the_bundled_grid_with_the_configured_model_by_default(
     client_as, maintainer, settings
 ):
     settings.SCENES_MODEL = "someone/some-model"
-    response = client_as(maintainer).get(reverse("curation:scene-run-new"), {"per_cell": 2})
+    response = client_as(maintainer).get(reverse("curation:scene-run-new"))
     plan = response.context["plan"]
-    assert plan.cells == load_grid().cells() and plan.total == 2 * len(plan.cells)
+    assert plan.cells == load_grid().cells() and plan.total == len(plan.cells)
     assert "someone/some-model" in response.content.decode()
 
 
 @pytest.mark.django_db
-def test_a_broken_grid_file_is_a_form_error(client_as, maintainer, tiny_model, tmp_path):
-    broken = tmp_path / "broken.json"
-    broken.write_text("{not json")
-    response = client_as(maintainer).get(
-        reverse("curation:scene-run-new"), _params(tiny_model, str(broken))
+def test_a_broken_grid_upload_is_a_form_error(client_as, maintainer, tiny_model, small_grid):
+    broken = SimpleUploadedFile("broken.json", b"{not json", "application/json")
+    response = client_as(maintainer).post(
+        reverse("curation:scene-run-new"),
+        _params(tiny_model, small_grid, grid="", grid_file=broken, preview="1"),
     )
     assert response.status_code == 200 and response.context["plan"] is None
     assert "is not valid JSON" in " ".join(response.context["form"].errors["grid"])
+
+
+@pytest.mark.django_db
+def test_a_grid_path_in_the_query_string_is_never_read(client_as, maintainer, tmp_path):
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)  # opening it to read would hang the worker
+    for path in (str(fifo), "/dev/zero", "/etc/passwd"):
+        response = client_as(maintainer).get(reverse("curation:scene-run-new"), {"grid": path})
+        assert response.status_code == 200
+        assert response.context["plan"].grid_path == str(DEFAULT_GRID_PATH)
+
+
+@pytest.mark.django_db
+def test_a_posted_path_is_not_a_choice(client_as, maintainer, tiny_model, small_grid):
+    for path in ("/dev/zero", small_grid, "../grid.json"):
+        response = client_as(maintainer).post(
+            reverse("curation:scene-run-new"), _params(tiny_model, small_grid, grid=path)
+        )
+        assert "Select a valid choice" in " ".join(response.context["form"].errors["grid"])
+    assert not SceneRun.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_uploaded_grid_is_previewed_then_started(client_as, maintainer, tiny_model, small_grid):
+    client = client_as(maintainer)
+    upload = SimpleUploadedFile("mine.json", Path(small_grid).read_bytes(), "application/json")
+    params = _params(tiny_model, small_grid, grid="", grid_file=upload, preview="1")
+    preview = client.post(reverse("curation:scene-run-new"), params)
+    assert preview.context["plan"].total == 18
+    carried = preview.context["form"].uploaded_grid
+    assert carried == Path(small_grid).read_text()
+
+    client.post(
+        reverse("curation:scene-run-new"),
+        _params(tiny_model, small_grid, grid="", grid_text=carried),
+    )
+    assert SceneRun.objects.get().total == 18
+
+
+@pytest.mark.django_db
+def test_an_oversized_grid_upload_is_refused_unread(
+    client_as, maintainer, tiny_model, small_grid, settings
+):
+    settings.SCENE_GRID_MAX_BYTES = 1024
+    upload = SimpleUploadedFile("big.json", b" " * 2048 + b"{}", "application/json")
+    response = client_as(maintainer).post(
+        reverse("curation:scene-run-new"),
+        _params(tiny_model, small_grid, grid_file=upload, preview="1"),
+    )
+    assert "at most 1 KiB" in " ".join(response.context["form"].errors["grid_file"])
 
 
 @pytest.mark.django_db

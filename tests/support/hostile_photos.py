@@ -59,6 +59,7 @@ def hostile_corpus(max_bytes: int = MAX_BYTES) -> list[HostileFile]:
         HostileFile("8000x6000.png", png_bomb(8_000, 6_000), "image/png", bomb),
         HostileFile("claims-65000x65000.jpg", _resized_header(jpeg), "image/jpeg", bomb),
         HostileFile("pixel-1x1.png", _pillow_bytes("PNG", (1, 1)), "image/png", "too_small"),
+        HostileFile("many-scans.jpg", _small_many_scans(), "image/jpeg", "too_many_scans"),
     ]
 
 
@@ -134,3 +135,34 @@ def _resized_header(jpeg: bytes, width: int = 65_000, height: int = 65_000) -> b
             return jpeg[: offset + 5] + dimensions + jpeg[offset + 9 :]
         offset += 2 + length
     raise ValueError("no frame header in the sample JPEG")
+
+
+def many_scans_jpeg(repeats: int = 100_000, size: tuple[int, int] = (4000, 3000)) -> bytes:
+    """A valid progressive JPEG whose smallest scan (15 bytes) is repeated `repeats` times
+    before the end: 1.6 MB that makes a decoder pass over every block at each repeat
+    (about 35 s of CPU to decode with the defaults)."""
+    buffer = io.BytesIO()
+    Image.linear_gradient("L").resize(size).convert("RGB").save(buffer, "JPEG", progressive=True)
+    data = buffer.getvalue()
+    scans = _jpeg_scans(data)
+    smallest = min(scans, key=lambda span: span[1] - span[0])
+    end = scans[-1][1]
+    return data[:end] + data[smallest[0] : smallest[1]] * repeats + data[end:]
+
+
+@functools.cache
+def _small_many_scans() -> bytes:
+    return many_scans_jpeg(repeats=500, size=(320, 240))
+
+
+def _jpeg_scans(data: bytes) -> list[tuple[int, int]]:
+    """(start, end) of each scan: its SOS header and its entropy-coded data."""
+    spans, offset = [], 2
+    while data[offset + 1] != 0xD9:
+        marker, length = data[offset + 1], struct.unpack(">H", data[offset + 2 : offset + 4])[0]
+        start, offset = offset, offset + 2 + length
+        if marker == 0xDA:
+            while not (data[offset] == 0xFF and data[offset + 1] not in (0, *range(0xD0, 0xD8))):
+                offset += 1
+            spans.append((start, offset))
+    return spans

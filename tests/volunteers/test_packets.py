@@ -7,7 +7,13 @@ from django.urls import reverse
 
 from curation.core.models import Pool
 from curation.volunteers import services
-from curation.volunteers.models import CODE_ALPHABET, CODE_LENGTH, Packet, PacketStatus
+from curation.volunteers.models import (
+    CODE_ALPHABET,
+    CODE_LENGTH,
+    Packet,
+    PacketStatus,
+    UploadState,
+)
 
 
 def test_a_batch_gives_each_probe_identity_one_packet_per_scenario(probe_identities, maintainer):
@@ -113,3 +119,20 @@ def test_maintainers_create_batches_and_filter_by_status(client_as, maintainer, 
     assert page.count('class="code"') == 4
     page = client.get(reverse("curation:packet-list"), {"status": "accepted"}).content.decode()
     assert 'class="code"' not in page
+
+
+def test_an_empty_photo_does_not_free_a_packet_slot(probe_identities, volunteer, settings):
+    """Before: one volunteer held 9 packets against a limit of 3 by sending empty files."""
+    settings.PACKET_OPEN_LIMIT = 2
+    for scenario in ("hiring", "finance"):
+        packet = services.packet_request(user=volunteer, scenario=scenario)
+        upload = services.upload_start(
+            packet, declared_type="image/jpeg", declared_size=None, local_url="/"
+        ).upload
+        upload.state, upload.reason_code = UploadState.FAILED, "empty"
+        upload.save()
+        packet.current_upload = upload
+        packet.save()
+
+    with pytest.raises(services.PacketUnavailable, match="2 packets waiting for a photo"):
+        services.packet_request(user=volunteer, scenario="verification")

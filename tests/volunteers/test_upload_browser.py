@@ -49,9 +49,10 @@ def test_a_phone_photo_goes_straight_to_s3_and_comes_out_clean(
     chromium_page.set_input_files("#photo-camera", str(photo))
     chromium_page.click("#send")
     chromium_page.wait_for_function(
-        "document.getElementById('status-label').dataset.status === 'in_review'", timeout=30_000
+        "() => document.getElementById('status-label').dataset.status === 'in_review'",
+        timeout=30_000,
     )
-    assert chromium_page.evaluate("document.getElementById('progress').value") == 100
+    assert chromium_page.evaluate("() => document.getElementById('progress').value") == 100
     assert "waits for a reviewer" in chromium_page.inner_text("#status-text")
     assert chromium_page.is_hidden("#upload-form")
 
@@ -99,7 +100,8 @@ def test_on_local_disk_the_same_page_sends_the_photo_to_the_site(
     chromium_page.set_input_files("#photo-gallery", str(photo))
     chromium_page.click("#send")
     chromium_page.wait_for_function(
-        "document.getElementById('status-label').dataset.status === 'in_review'", timeout=30_000
+        "() => document.getElementById('status-label').dataset.status === 'in_review'",
+        timeout=30_000,
     )
     image = Upload.objects.select_related("image").get(packet=packet).image
     stored = PILImage.open(image.file.path)

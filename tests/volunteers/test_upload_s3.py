@@ -17,6 +17,7 @@ from rq.registry import ScheduledJobRegistry
 from benchmark.photos import PhotoRejected, clean_photo
 from curation.core import storage
 from curation.core.models import Image, JobRun, RunStatus
+from curation.review.models import Review
 from curation.volunteers import services, tokens
 from curation.volunteers.models import PacketStatus, Upload, UploadState
 from tests.s3 import MotoServer, use_s3
@@ -156,6 +157,7 @@ def test_reviewers_see_the_photo_through_a_short_lived_link(
     with django_capture_on_commit_callbacks(execute=True):
         _uploaded(client, packet, target["key"])
     image = Upload.objects.get().image
+    Review.objects.create(image=image, annotator=annotator, decision="accept")
     response = client_as(annotator).get(reverse("curation:image-file", args=[image.pk]))
     location = response["Location"]
     assert response.status_code == 302 and "Signature=" in location and "Expires" in location

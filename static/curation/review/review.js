@@ -29,7 +29,7 @@
     release: root.dataset.releaseUrl,
   };
   const HOLD = 1 + Number(root.dataset.preload); // on screen + preloaded
-  const LOST = ["lease-lost", "already-resolved", "already-decided"];
+  const LOST = ["lease-lost", "lease-expired", "already-resolved", "already-decided"];
   const state = {
     items: [], // items[0] is on screen, the rest are preloaded
     picked: new Set(),

@@ -24,7 +24,7 @@ class Command(BaseCommand):
             lines = storage.ensure_bucket(
                 cors_origins=origins,
                 expire_prefix=storage.RAW_UPLOAD_PREFIX,
-                expire_days=storage.RAW_UPLOAD_EXPIRY_DAYS,
+                expire_days=storage.raw_upload_expiry_days(),
             )
         except storage.StorageUnavailable as error:
             raise CommandError(

@@ -62,9 +62,11 @@ class Command(BaseCommand):
 
     def _valid_form(self, options) -> SceneRunForm:
         width, height = _size(options["size"])
-        fields = set(SceneRunForm.base_fields) - {"width", "height"}
-        data = {name: options[name] for name in fields} | {"width": width, "height": height}
-        form = SceneRunForm(data)
+        fields = set(SceneRunForm.base_fields) - {"width", "height", "grid_file", "grid_text"}
+        data = {name: options[name] for name in fields - {"grid"}}
+        form = SceneRunForm(
+            data | {"width": width, "height": height}, server_grid_path=options["grid"]
+        )
         if not form.is_valid():
             problems = "; ".join(
                 f"--{name.replace('_', '-')}: {' '.join(errors)}"
