@@ -19,7 +19,6 @@ from benchmark.scoring.files import read_items, read_responses, write_outputs
 from benchmark.scoring.matching import FULL, NONE, PARTIAL, match_target, prepare_target
 from benchmark.scoring.refusals import (
     DEFAULT_REFUSALS,
-    ESCAPE_PHRASE,
     RefusalListError,
     is_refusal,
     load_refusal_phrases,
@@ -30,7 +29,6 @@ __all__ = [
     "ALL",
     "CELL_KEYS",
     "DEFAULT_REFUSALS",
-    "ESCAPE_PHRASE",
     "FULL",
     "NONE",
     "PARTIAL",
