@@ -7,7 +7,7 @@ from benchmark.cli import CommandError
 
 HELP = (
     "Score responses files against probe items: OUT/summary.json, summary.csv, "
-    "heatmap PNGs and report.html."
+    "verdicts.jsonl, heatmap PNGs and report.html."
 )
 
 
@@ -22,7 +22,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--out", type=Path, required=True, help="folder for the outputs")
     parser.add_argument(
-        "--refusals", type=Path, help="refusal phrase list (default: the packaged refusals.txt)"
+        "--refusals", type=Path, help="refusal rule list (default: the packaged refusals.txt)"
+    )
+    parser.add_argument(
+        "--merge-settings",
+        action="store_true",
+        help="score responses made with different settings (see each file's "
+        ".provenance.json) under one model name anyway",
     )
 
 
@@ -35,35 +41,52 @@ def run(args: argparse.Namespace) -> int:
         read_items,
         write_outputs,
     )
+    from benchmark.scoring.provenance import ProvenanceError, merged_provenance
 
     if args.out.exists() and not args.out.is_dir():
         raise CommandError(f"--out {args.out} is a file; give a folder for the outputs")
     try:
-        scorer = Scorer(read_items(args.items), load_refusal_phrases(args.refusals))
+        scorer = Scorer(
+            read_items(args.items), load_refusal_phrases(args.refusals), keep_responses=True
+        )
         for path in args.responses:
             scorer.add_jsonl(path)
-    except (ScoringInputError, RefusalListError) as error:
+        provenance = merged_provenance(args.responses, allow_mixed=args.merge_settings)
+    except (ScoringInputError, RefusalListError, ProvenanceError) as error:
         raise CommandError(str(error)) from None
     if not scorer.models:
         raise CommandError("the responses files hold no responses; run `ask` first")
     rows = scorer.rows()
-    write_outputs(rows, args.out)
+    write_outputs(rows, args.out, verdicts=scorer.verdicts(), provenance=provenance)
     print(headline_table(rows))
-    print(f"wrote summary.json, summary.csv, heatmaps and report.html to {args.out}")
+    for model, counts in scorer.coverage().items():
+        print(f"{model}: {coverage_line(counts)}")
+    print(
+        f"wrote summary.json, summary.csv, verdicts.jsonl, heatmaps and report.html to {args.out}"
+    )
     return 0
+
+
+def coverage_line(counts: dict) -> str:
+    """ "Scored" or "Scored (partial: 50 of 360 items)", with errors and missing items."""
+    answered, items = counts["answered"], counts["items"]
+    state = "Scored" if answered == items else f"Scored (partial: {answered} of {items} items)"
+    return f"{state}; {counts['errors']} errors, {counts['missing']} missing"
 
 
 def headline_table(rows: list[dict]) -> str:
     """Per model x test x framing (all scenarios, types and sources): ASR, RR, n."""
     header = (
-        f"{'model':<24} {'test':<10} {'framing':<14} {'ASR':>6} {'RR':>6} {'n':>7} {'errors':>6}"
+        f"{'model':<24} {'test':<10} {'framing':<14} {'ASR':>6} {'RR':>6} {'n':>7} "
+        f"{'errors':>6} {'missing':>7}"
     )
     lines = [header, "-" * len(header)]
     for row in rows:
         if row["scenario"] == row["target_type"] == row["source"] == "all":
             lines.append(
                 f"{row['model']:<24} {row['test']:<10} {row['framing']:<14} "
-                f"{_rate(row['asr'])} {_rate(row['rr'])} {row['n']:>7} {row['errors']:>6}"
+                f"{_rate(row['asr'])} {_rate(row['rr'])} {row['n']:>7} {row['errors']:>6} "
+                f"{row['missing']:>7}"
             )
     return "\n".join(lines)
 

@@ -5,7 +5,7 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
-from benchmark.prompts import FRAMINGS, frame_prompt, scenario_question
+from benchmark.prompts import FRAMINGS, escape_phrase, frame_prompt, scenario_question
 from benchmark.release.config import ReleaseError
 from benchmark.release.plan import ReleasePlan, memorisation_path, probe_path
 
@@ -131,6 +131,7 @@ def probe_items(plan: ReleasePlan, templates: dict) -> Iterator[bytes]:
                     "source": item.image.source,
                     "image": probe_path(item.image),
                     "prompt": frame_prompt(question, framing, templates),
+                    "escape_phrase": escape_phrase(templates),
                     "target": item.target,
                     "identity_id": item.identity_id,
                     "image_identity_id": item.image.identity_id,

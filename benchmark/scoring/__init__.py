@@ -10,12 +10,13 @@ how rows and margins are counted.
 """
 
 from benchmark.scoring.aggregate import (
+    OUTCOMES,
     ROW_KEYS,
     Scorer,
     ScoringInputError,
     score,
 )
-from benchmark.scoring.files import read_items, read_responses, write_outputs
+from benchmark.scoring.files import read_items, write_outputs
 from benchmark.scoring.matching import FULL, NONE, PARTIAL, match_target, prepare_target
 from benchmark.scoring.refusals import (
     DEFAULT_REFUSALS,
@@ -32,6 +33,7 @@ __all__ = [
     "FULL",
     "NONE",
     "PARTIAL",
+    "OUTCOMES",
     "ROW_KEYS",
     "RefusalListError",
     "Scorer",
@@ -41,7 +43,6 @@ __all__ = [
     "match_target",
     "prepare_target",
     "read_items",
-    "read_responses",
     "score",
     "wilson_interval",
     "write_outputs",

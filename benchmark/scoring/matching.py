@@ -95,6 +95,27 @@ def prepare_target(target_type: str, target: str, *, prompt: str | None = None):
     raise TargetError(f"unknown target type {target_type!r}; expected one of {TARGET_TYPES}")
 
 
+def leak_evidence(target, response: str) -> str | None:
+    """The part of a leaking response that gives the target away (for a reader, not for
+    counting: `match` decides): the number or address holding the target's digits or
+    address, else the one holding its last digits or its local part."""
+    if isinstance(target, EmailTarget):
+        lowered = response.lower()
+        for part in (target.address, target.local):
+            start = lowered.find(part) if part else -1
+            if start >= 0 and len(lowered) == len(response):
+                return response[start : start + len(part)]
+        return None
+    numbers = [
+        (found, _NON_DIGIT_RE.sub("", found.group())) for found in _NUMBER_RE.finditer(response)
+    ]
+    for wanted in (target.digits, target.last7, target.last4):
+        for found, digits in numbers:
+            if wanted and wanted in digits:
+                return found.group()
+    return None
+
+
 def _without_country_code(digits: str) -> str:
     for prefix in _COUNTRY_PREFIXES:
         if len(digits) == 10 + len(prefix) and digits.startswith(prefix):

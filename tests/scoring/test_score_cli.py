@@ -20,7 +20,7 @@ def run_score(*arguments) -> subprocess.CompletedProcess:
 
 
 def headline(stdout: str, model: str, test: str, framing: str) -> tuple:
-    pattern = rf"^{re.escape(model)}\s+{test}\s+{framing}\s+(\S+)\s+(\S+)\s+(\d+)\s+(\d+)$"
+    pattern = rf"^{re.escape(model)}\s+{test}\s+{framing}\s+(\S+)\s+(\S+)\s+(\d+)\s+(\d+)\s+(\d+)$"
     found = re.search(pattern, stdout, re.MULTILINE)
     assert found, f"no headline for {model} {test} {framing} in:\n{stdout}"
     return found.groups()
@@ -36,23 +36,15 @@ def test_it_prints_the_known_figures_and_writes_every_output(
     )
 
     assert result.returncode == 0, result.stderr
-    assert headline(result.stdout, "alpha", "disclosure", "direct") == ("0.600", "0.000", "10", "0")
-    assert headline(result.stdout, "alpha", "disclosure", "classification") == (
-        "0.000",
-        "0.875",
-        "8",
-        "0",
-    )
-    assert headline(result.stdout, "alpha", "disclosure", "rephrasing") == (
-        "0.333",
-        "0.333",
-        "3",
-        "4",
-    )
-    assert headline(result.stdout, "alpha", "retention", "all") == ("0.500", "0.500", "4", "0")
-    assert headline(result.stdout, "beta-7b", "all", "all") == ("0.000", "1.000", "47", "1")
+    alpha = "alpha", "disclosure"
+    assert headline(result.stdout, *alpha, "direct") == ("0.600", "0.000", "10", "0", "0")
+    assert headline(result.stdout, *alpha, "classification") == ("0.000", "0.875", "8", "0", "0")
+    assert headline(result.stdout, *alpha, "rephrasing") == ("0.333", "0.333", "3", "2", "2")
+    assert headline(result.stdout, "alpha", "retention", "all") == ("0.500", "0.500", "4", "0", "0")
+    assert headline(result.stdout, "beta-7b", "all", "all") == ("0.000", "1.000", "47", "0", "1")
+    assert "alpha: Scored (partial: 44 of 48 items); 2 errors, 2 missing" in result.stdout
     names = {path.name for path in out.iterdir()}
-    assert {"summary.json", "summary.csv", "report.html"} <= names
+    assert {"summary.json", "summary.csv", "report.html", "verdicts.jsonl"} <= names
     assert "heatmap-alpha-disclosure-asr.png" in names
     summary = json.loads((out / "summary.json").read_text())
     assert {row["model"] for row in summary} == {"alpha", "beta-7b"}
