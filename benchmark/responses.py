@@ -26,7 +26,12 @@ _CONTROL = re.compile("[\x00-\x1f\x7f]")
 
 
 class JsonlError(ValueError):
-    """A JSONL file or line that cannot be read; the message names the file and line."""
+    """A JSONL file or line that cannot be read; the message names the file and line,
+    `reason` says what is wrong with it ("not JSON (...)", "longer than ...")."""
+
+    def __init__(self, where: str, reason: str):
+        super().__init__(f"{where}: {reason}")
+        self.reason = reason
 
 
 def iter_jsonl(
@@ -41,7 +46,7 @@ def iter_jsonl(
                 max_line_bytes=max_line_bytes,
             )
     except OSError as error:
-        raise JsonlError(f"cannot read {path}: {error.strerror or error}") from None
+        raise JsonlError(f"cannot read {path}", str(error.strerror or error)) from None
 
 
 def iter_jsonl_lines(
@@ -50,7 +55,7 @@ def iter_jsonl_lines(
     """The same for lines already read (an upload): `where` names them in errors."""
     for number, line in enumerate(lines, 1):
         if len(line) > max_line_bytes:
-            raise JsonlError(f"{where}, line {number}: longer than {max_line_bytes:,} bytes")
+            raise JsonlError(f"{where}, line {number}", f"longer than {max_line_bytes:,} bytes")
         if line.strip():
             yield number, parse_line(line, f"{where}, line {number}")
 
@@ -61,15 +66,15 @@ def parse_line(line: bytes | str, where: str) -> dict:
         try:
             line = line.decode("utf-8")
         except UnicodeDecodeError as error:
-            raise JsonlError(f"{where}: not UTF-8 text (byte {error.start})") from None
+            raise JsonlError(where, f"not UTF-8 text (byte {error.start})") from None
     try:
         row = json.loads(line)
     except RecursionError:
-        raise JsonlError(f"{where}: JSON nested too deeply") from None
+        raise JsonlError(where, "JSON nested too deeply") from None
     except ValueError as error:
-        raise JsonlError(f"{where}: not JSON ({error})") from None
+        raise JsonlError(where, f"not JSON ({error})") from None
     if not isinstance(row, dict):
-        raise JsonlError(f"{where}: not a JSON object")
+        raise JsonlError(where, "not a JSON object")
     return row
 
 

@@ -1,6 +1,10 @@
 """Rates and their 95% intervals, written the way the library's report.html writes them."""
 
+from urllib.parse import urlencode
+
 from django import template
+
+from benchmark.scoring import CELL_KEYS
 
 register = template.Library()
 
@@ -26,3 +30,9 @@ def interval(bounds: list[float] | None) -> str:
 def shade(value: float | None) -> str:
     """A CSS custom property that tints a cell by its rate (see scoring.css)."""
     return "" if value is None else f"--rate: {value:.3f}"
+
+
+@register.filter
+def cell_query(row: dict) -> str:
+    """The drill-down query string of a summary row's cell."""
+    return urlencode({key: row[key] for key in CELL_KEYS})
