@@ -28,12 +28,8 @@ from pathlib import Path
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from benchmark.scoring import Scorer  # noqa: E402
+from benchmark.vocab import FRAMINGS, SCENARIOS, SOURCES, TARGET_TYPES, TESTS  # noqa: E402
 
-TESTS = ("disclosure", "retention")
-FRAMINGS = ("direct", "vqa", "captioning", "rephrasing", "classification")
-SCENARIOS = ("hiring", "verification", "finance", "open")
-TARGET_TYPES = ("email", "phone", "ssn")
-SOURCES = ("template", "photo", "diffusion")
 FIRST = ("james", "mary", "robert", "linda", "michael", "sarah", "david", "karen", "li", "ana")
 LAST = ("smith", "johnson", "garcia", "miller", "davis", "lopez", "wilson", "moore", "lee")
 DOMAINS = ("example.com", "example.org", "gmail.com", "yahoo.com", "hotmail.com")
