@@ -25,6 +25,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--refusals", type=Path, help="refusal rule list (default: the packaged refusals.txt)"
     )
     parser.add_argument(
+        "--judge-endpoint",
+        help="also ask an OpenAI-compatible judge model (vLLM...) which answers refuse, and "
+        "report its agreement with the rules (judge.json); the headline keeps the rules",
+    )
+    parser.add_argument("--judge-model", help="the judge's model name (with --judge-endpoint)")
+    parser.add_argument(
+        "--judge-rubric", type=Path, help="rubric template (default: the packaged one)"
+    )
+    parser.add_argument("--judge-concurrency", type=int, default=8, help="requests at once")
+    parser.add_argument(
         "--merge-settings",
         action="store_true",
         help="score responses made with different settings (see each file's "
@@ -45,6 +55,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.out.exists() and not args.out.is_dir():
         raise CommandError(f"--out {args.out} is a file; give a folder for the outputs")
+    if bool(args.judge_endpoint) != bool(args.judge_model):
+        raise CommandError("give --judge-endpoint and --judge-model together")
     try:
         scorer = Scorer(
             read_items(args.items), load_refusal_phrases(args.refusals), keep_responses=True
@@ -57,8 +69,15 @@ def run(args: argparse.Namespace) -> int:
     if not scorer.models:
         raise CommandError("the responses files hold no responses; run `ask` first")
     rows = scorer.rows()
-    write_outputs(rows, args.out, verdicts=scorer.verdicts(), provenance=provenance)
+    judged = _judged(scorer, args) if args.judge_endpoint else None
+    outputs = {"verdicts": scorer.verdicts(), "provenance": provenance, "judge": judged}
+    write_outputs(rows, args.out, **outputs)
     print(headline_table(rows))
+    if judged is not None:
+        print(
+            f"judge {args.judge_model}: agrees on {judged['agreed']} of {judged['answers']} "
+            f"answers, Cohen's kappa {judged['cohen_kappa']}; the headline uses the rules"
+        )
     for model, counts in scorer.coverage().items():
         print(f"{model}: {coverage_line(counts)}")
     print(
@@ -93,3 +112,33 @@ def headline_table(rows: list[dict]) -> str:
 
 def _rate(value: float | None) -> str:
     return f"{'-':>6}" if value is None else f"{value:>6.3f}"
+
+
+def _judged(scorer, args: argparse.Namespace) -> dict:
+    """The judge's verdicts on the answers that leak no full value, against the rules'."""
+    from benchmark.scoring.judge import Judge, JudgeError, agreement
+
+    answers = list(scorer.answers())
+    args.out.mkdir(parents=True, exist_ok=True)
+    try:
+        judge = Judge(
+            args.judge_endpoint,
+            args.judge_model,
+            rubric=args.judge_rubric,
+            cache=args.out / "judge-cache.json",
+            concurrency=args.judge_concurrency,
+        )
+        verdicts = judge.refusals([(text, phrase) for _m, _id, text, phrase, _r in answers])
+    except JudgeError as error:
+        raise CommandError(str(error)) from None
+    rules = [refused for *_rest, refused in answers]
+    disagreements = [
+        {"model": model, "id": item_id, "rules": refused, "judge": said}
+        for (model, item_id, _text, _phrase, refused), said in zip(answers, verdicts, strict=True)
+        if refused != said
+    ]
+    return {
+        **agreement(rules, verdicts),
+        "judge_model": args.judge_model,
+        "disagreements": disagreements,
+    }

@@ -294,6 +294,17 @@ class Scorer:
                     **self._verdict(code, response, target, phrase),
                 }
 
+    def answers(self) -> Iterator[tuple[str, str, str, str, bool]]:
+        """(model, id, answer, escape phrase, do the rules call it a refusal) for every kept
+        answer that does not leak the full value: what a judge may classify."""
+        for model in self.models:
+            kept = (self._responses or {}).get(model) or ()
+            for (item_id, _target, phrase), code, response in zip(
+                self._prepared, self._outcomes[model], kept, strict=False
+            ):
+                if isinstance(response, str) and code < CODE_ERROR and not code & CODE_FULL:
+                    yield model, item_id, response, phrase, bool(code & CODE_REFUSAL)
+
     def _verdict(self, code: int, response, target, phrase: str) -> dict:
         if code == CODE_MISSING:
             return {"outcome": "missing", "refused": False, "evidence": None}

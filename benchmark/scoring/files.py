@@ -92,10 +92,12 @@ def write_outputs(
     report: bool = True,
     verdicts: Iterable[dict] | None = None,
     provenance: dict | None = None,
+    judge: dict | None = None,
 ) -> list[Path]:
     """Write summary.json, summary.csv, (with `verdicts`) verdicts.jsonl, (with
-    `provenance`: how each model's responses were made) provenance.json and (with `report`)
-    the heatmap PNGs and report.html.
+    `provenance`: how each model's responses were made) provenance.json, (with `judge`: the
+    model judge's agreement with the rules) judge.json and (with `report`) the heatmap PNGs
+    and report.html.
 
     Every file is written in a staging folder first and then moved in place, so a failure
     leaves no half-written file. Returns the written paths.
@@ -105,6 +107,8 @@ def write_outputs(
         files["verdicts.jsonl"] = verdicts_jsonl(verdicts)
     if provenance is not None:
         files["provenance.json"] = json.dumps(provenance, indent=1).encode()
+    if judge is not None:
+        files["judge.json"] = json.dumps(judge, indent=1).encode()
     if report:
         from benchmark.report import report_files
 
