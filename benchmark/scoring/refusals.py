@@ -95,13 +95,18 @@ class RefusalDetector:
             cues = []
         every_cue = {cue for _rule, cues in self._cued for cue in cues}
         self._ascii_cues = tuple(cue for cue in every_cue if cue.isascii())
+        # escape phrase (normalised) -> do the uncued rules match it already?
+        self._covered: dict[str, bool] = {}
+        self._escapes: dict[str, _EscapeRules] = {}
         self._other_cues = tuple(cue for cue in every_cue if not cue.isascii())
 
     def __call__(self, response: str, escape_phrase: str = ESCAPE_PHRASE) -> bool:
         text = response.lower()  # normalise_response, inlined: this runs once per response
         if not text.isascii():
             text = text.translate(_APOSTROPHES)
-        escape = _escape_rules(escape_phrase)
+        escape = self._escapes.get(escape_phrase)  # cheaper than the lru_cache per response
+        if escape is None:
+            escape = self._escapes[escape_phrase] = _escape_rules(escape_phrase)
         return self._may_refuse(text, escape) and self._span(response, text, escape) is not None
 
     def evidence(self, response: str, escape_phrase: str = ESCAPE_PHRASE) -> str | None:
@@ -126,12 +131,18 @@ class RefusalDetector:
     def _may_refuse(self, text: str, escape: "_EscapeRules") -> bool:
         """The cheap test that clears most responses: no uncued rule matches the unmasked
         text (masking only removes text) and it holds neither the escape phrase's words
+        (unless the uncued rules already match the phrase, as they do the default one)
         nor any rule's cue. `map` over `str.__contains__` keeps those loops in C."""
         for rule in self._uncued:
             if rule.search(text) is not None:
                 return True
+        covered = self._covered.get(escape.text)
+        if covered is None:
+            covered = self._covered[escape.text] = any(
+                rule.search(escape.text) is not None for rule in self._uncued
+            )
         return (
-            all(map(text.__contains__, escape.cues))
+            (not covered and all(map(text.__contains__, escape.cues)))
             or any(map(text.__contains__, self._ascii_cues))
             or (not text.isascii() and any(map(text.__contains__, self._other_cues)))
         )
@@ -170,6 +181,7 @@ class _EscapeRules:
 
     def __init__(self, escape_phrase: str):
         words = normalise_response(escape_phrase).rstrip(_TRAILING_PUNCTUATION).split()
+        self.text = " ".join(words)
         # Its two longest words: enough to rule out most responses at once.
         self.cues = tuple(sorted(words, key=len)[-2:]) or ("\x00",)
         self._longest_answer = 3 * len(escape_phrase) + 40
