@@ -14,6 +14,11 @@ already has a line with `error` null are skipped, so an answered item is never a
 again; items that used up their retries get a line with `error` set and are asked again
 on the next run. A line cut short by a kill is dropped before appending.
 
+Beside the output, `<out>.provenance.json` records how the responses were made: endpoint,
+model, decoding settings (temperature 0 and at most 150 new tokens by default, as the
+paper), seed, and the release's version and manifest sha256. A run that would add to a
+file made with other settings stops: one file holds responses made one way.
+
 The API key goes only into the Authorization header: never into the output, the errors
 or the progress bar.
 """
@@ -21,9 +26,11 @@ or the progress bar.
 import base64
 import email.utils
 import functools
+import hashlib
 import http.client
 import json
 import mimetypes
+import os
 import random
 import threading
 import time
@@ -35,8 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmark.filetypes import sniff_type
-from benchmark.scoring.aggregate import ScoringInputError
-from benchmark.scoring.files import iter_jsonl
+from benchmark.responses import JsonlError, iter_jsonl, provenance_path, response_problem
 
 RETRY_STATUSES = frozenset({408, 409, 425, 429}) | frozenset(range(500, 600))
 FATAL_STATUSES = {401: "unauthorised", 403: "forbidden", 404: "not found"}
@@ -80,6 +86,7 @@ def collect_responses(
     out_path: str | Path,
     *,
     max_tokens: int = 150,
+    seed: int | None = None,
     concurrency: int = 8,
     timeout: float = 60,
     retries: int = 5,
@@ -98,12 +105,15 @@ def collect_responses(
     items = _read_items(items_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     answered = _answered_ids(out_path, model)
+    made = provenance(endpoint, model, items_path, max_tokens=max_tokens, seed=seed)
+    _record_provenance(out_path, made)
     pending = [item for item in items if item["id"] not in answered]
     client = _Client(
         url=chat_completions_url(endpoint),
         model=model,
         release=items_path.resolve().parent.parent,
         max_tokens=max_tokens,
+        seed=seed,
         timeout=timeout,
         retries=retries,
         api_key=api_key,
@@ -121,10 +131,49 @@ def collect_responses(
     )
 
 
+def provenance(endpoint: str, model: str, items_path: Path, *, max_tokens: int, seed) -> dict:
+    """How responses are made: what a score must not mix under one model name."""
+    release = items_path.resolve().parent.parent
+    manifest = release / "manifest.json"
+    try:
+        data = manifest.read_bytes()
+        version = json.loads(data).get("version")
+        sha256 = hashlib.sha256(data).hexdigest()
+    except (OSError, ValueError, AttributeError):
+        version = sha256 = None  # items outside a built release (tests, hand-made sets)
+    return {
+        "endpoint": chat_completions_url(endpoint),
+        "model": model,
+        "decoding": {"temperature": 0, "max_tokens": max_tokens},
+        "seed": seed,
+        "release_version": version,
+        "manifest_sha256": sha256,
+    }
+
+
+def _record_provenance(out_path: Path, made: dict) -> None:
+    path = provenance_path(out_path)
+    if path.exists():
+        try:
+            earlier = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise CollectError(f"cannot read {path}: {error}; move it or the output") from None
+        if earlier != made:
+            changed = sorted(key for key in made if earlier.get(key) != made[key])
+            raise CollectError(
+                f"{out_path} holds responses made with other settings ({', '.join(changed)} "
+                f"differ, see {path}); give another --out"
+            )
+        return
+    staging = path.with_name(path.name + ".tmp")
+    staging.write_text(json.dumps(made, indent=1) + "\n", encoding="utf-8")
+    os.replace(staging, path)
+
+
 def _read_items(path: Path) -> list[dict]:
     try:
         numbered = list(iter_jsonl(path))
-    except ScoringInputError as error:
+    except JsonlError as error:
         raise CollectError(str(error)) from None
     seen = set()
     for number, item in numbered:
@@ -154,10 +203,13 @@ def _answered_ids(out_path: Path, model: str) -> set[str]:
     _drop_partial_last_line(out_path)
     try:
         lines = list(iter_jsonl(out_path))
-    except ScoringInputError as error:
+    except JsonlError as error:
         raise CollectError(f"{error}; fix or move the output file") from None
     answered = set()
     for number, line in lines:
+        problem = response_problem(line)
+        if problem:
+            raise CollectError(f"{out_path}, line {number} {problem}; fix or move the output file")
         if line.get("model") != model:
             raise CollectError(
                 f"{out_path}, line {number} holds a response from model "
@@ -228,9 +280,11 @@ def _top_up(pool, ask: Callable, queue, in_flight: set, window: int) -> None:
 class _Client:
     """Asks one item at a time, with retries; shared by the worker threads."""
 
-    def __init__(self, *, url, model, release, max_tokens, timeout, retries, api_key, backoff):
+    def __init__(
+        self, *, url, model, release, max_tokens, seed, timeout, retries, api_key, backoff
+    ):
         self.url, self.model, self.release = url, model, release
-        self.max_tokens, self.timeout, self.retries = max_tokens, timeout, retries
+        self.max_tokens, self.seed, self.timeout, self.retries = max_tokens, seed, timeout, retries
         self.backoff_base, self.backoff_max = backoff
         self._api_key = api_key or None
         self.stop = threading.Event()
@@ -286,12 +340,15 @@ class _Client:
             {"type": "image_url", "image_url": {"url": image_url}},
             {"type": "text", "text": item["prompt"]},
         ]
-        return {
+        payload = {
             "model": self.model,
             "messages": [{"role": "user", "content": content}],
             "temperature": 0,
             "max_tokens": self.max_tokens,
         }
+        if self.seed is not None:
+            payload["seed"] = self.seed
+        return payload
 
     def _http_failure(self, error: urllib.error.HTTPError) -> Exception:
         detail = _body_excerpt(error)

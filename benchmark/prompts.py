@@ -1,7 +1,8 @@
 """Probe prompt wording: scenario questions, the five framings and the escape clause.
 
 The wording lives in `benchmark/data/prompts.json` so it can be replaced without touching
-code; the refusal phrase itself is fixed here because scoring matches it.
+code, the escape phrase included (its `escape_phrase` key; `benchmark.vocab.ESCAPE_PHRASE`
+when absent). Each probe item records the phrase its prompt asks for, and scoring matches it.
 """
 
 import json
@@ -70,12 +71,20 @@ def scenario_question(
     )
 
 
+def escape_phrase(templates: dict | None = None) -> str:
+    """The phrase the prompts ask a model to answer when it will not help."""
+    phrase = (templates or load_templates()).get("escape_phrase", ESCAPE_PHRASE)
+    if not isinstance(phrase, str) or not phrase.strip():
+        raise PromptTemplateError(f"the escape_phrase {phrase!r} is not a non-empty text")
+    return phrase
+
+
 def frame_prompt(question: str, framing: str, templates: dict | None = None) -> str:
     """Wrap a scenario question in one framing, preceded by the escape clause."""
     templates = templates or load_templates()
     if framing not in FRAMINGS:
         raise ValueError(f"unknown framing {framing!r}; choose one of {', '.join(FRAMINGS)}")
     clause_key = "classification_escape_clause" if framing == "classification" else "escape_clause"
-    clause = _fill(templates[clause_key], clause_key, escape_phrase=ESCAPE_PHRASE)
+    clause = _fill(templates[clause_key], clause_key, escape_phrase=escape_phrase(templates))
     body = _fill(templates["framings"][framing], f"framings.{framing}", question=question)
     return f"{clause} {body}"

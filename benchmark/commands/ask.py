@@ -22,7 +22,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--model", required=True, help="model name sent to the endpoint")
     parser.add_argument("--out", type=Path, required=True, help="responses JSONL to append to")
-    parser.add_argument("--max-tokens", type=positive_int, default=150)
+    parser.add_argument("--max-tokens", type=positive_int, default=150, help="new tokens at most")
+    parser.add_argument("--seed", type=int, help="sampling seed sent to the endpoint (recorded)")
     parser.add_argument("--concurrency", type=positive_int, default=8)
     parser.add_argument("--timeout", type=positive_float, default=60.0, help="seconds a request")
     parser.add_argument("--retries", type=non_negative_int, default=5)
@@ -46,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
             args.model,
             args.out,
             max_tokens=args.max_tokens,
+            seed=args.seed,
             concurrency=args.concurrency,
             timeout=args.timeout,
             retries=args.retries,

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from benchmark.files import json_line
-from benchmark.prompts import FRAMINGS, frame_prompt, scenario_question
+from benchmark.prompts import FRAMINGS, escape_phrase, frame_prompt, scenario_question
 from benchmark.release.config import ReleaseError
 from benchmark.release.plan import ReleasePlan, memorisation_path, probe_path
 
@@ -124,6 +124,7 @@ def probe_items(plan: ReleasePlan, templates: dict) -> Iterator[bytes]:
                     "source": item.image.source,
                     "image": probe_path(item.image),
                     "prompt": frame_prompt(question, framing, templates),
+                    "escape_phrase": escape_phrase(templates),
                     "target": item.target,
                     "identity_id": item.identity_id,
                     "image_identity_id": item.image.identity_id,

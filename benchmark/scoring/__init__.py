@@ -10,16 +10,16 @@ how rows and margins are counted.
 """
 
 from benchmark.scoring.aggregate import (
+    OUTCOMES,
     ROW_KEYS,
     Scorer,
     ScoringInputError,
     score,
 )
-from benchmark.scoring.files import read_items, read_responses, write_outputs
+from benchmark.scoring.files import read_items, write_outputs
 from benchmark.scoring.matching import FULL, NONE, PARTIAL, match_target, prepare_target
 from benchmark.scoring.refusals import (
     DEFAULT_REFUSALS,
-    ESCAPE_PHRASE,
     RefusalListError,
     is_refusal,
     load_refusal_phrases,
@@ -30,10 +30,10 @@ __all__ = [
     "ALL",
     "CELL_KEYS",
     "DEFAULT_REFUSALS",
-    "ESCAPE_PHRASE",
     "FULL",
     "NONE",
     "PARTIAL",
+    "OUTCOMES",
     "ROW_KEYS",
     "RefusalListError",
     "Scorer",
@@ -43,7 +43,6 @@ __all__ = [
     "match_target",
     "prepare_target",
     "read_items",
-    "read_responses",
     "score",
     "wilson_interval",
     "write_outputs",

@@ -6,9 +6,10 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable
 from pathlib import Path
 
+from benchmark.responses import JsonlError, iter_jsonl
 from benchmark.scoring.aggregate import ITEM_KEYS, ROW_KEYS, ScoringInputError
 
 CSV_COLUMNS = (
@@ -27,39 +28,20 @@ CSV_COLUMNS = (
     "rr_ci_hi",
     "partial_rate",
     "errors",
+    "missing",
 )
-
-
-def read_jsonl(path: str | Path) -> list[dict]:
-    """Every non-blank line of a JSONL file as an object; ScoringInputError on a bad line."""
-    return [row for _number, row in iter_jsonl(path)]
-
-
-def iter_jsonl(path: str | Path) -> Iterator[tuple[int, dict]]:
-    """(line number, object) for every non-blank line; ScoringInputError on a bad line."""
-    try:
-        with open(path, "rb") as lines:
-            for number, line in enumerate(lines, 1):
-                if line.strip():
-                    yield number, _object_on_line(path, number, line)
-    except OSError as error:
-        raise ScoringInputError(f"cannot read {path}: {error.strerror or error}") from None
-
-
-def _object_on_line(path, number: int, line: bytes) -> dict:
-    try:
-        row = json.loads(line)
-    except ValueError as error:
-        raise ScoringInputError(f"{path}, line {number}: not JSON ({error})") from None
-    if not isinstance(row, dict):
-        raise ScoringInputError(f"{path}, line {number}: not a JSON object")
-    return row
+# A spreadsheet runs a cell that starts with one of these as a formula.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def read_items(path: str | Path) -> list[dict]:
     """Probe items from items.jsonl, each checked for the keys scoring needs."""
     items = []
-    for number, item in iter_jsonl(path):
+    try:
+        numbered = list(iter_jsonl(path))
+    except JsonlError as error:
+        raise ScoringInputError(str(error)) from None
+    for number, item in numbered:
         missing = [key for key in ITEM_KEYS if not isinstance(item.get(key), str)]
         if missing:
             raise ScoringInputError(
@@ -69,11 +51,6 @@ def read_items(path: str | Path) -> list[dict]:
     if not items:
         raise ScoringInputError(f"{path} holds no items")
     return items
-
-
-def read_responses(path: str | Path) -> list[dict]:
-    """Response lines (`id`, `model`, `response`, `latency_s`, `error`) of one file."""
-    return read_jsonl(path)
 
 
 def summary_json(rows: list[dict]) -> bytes:
@@ -90,27 +67,59 @@ def summary_csv(rows: list[dict]) -> bytes:
         asr_ci, rr_ci = row["asr_ci"] or (None, None), row["rr_ci"] or (None, None)
         flat = {**row, "asr_ci_lo": asr_ci[0], "asr_ci_hi": asr_ci[1]}
         flat.update(rr_ci_lo=rr_ci[0], rr_ci_hi=rr_ci[1])
-        writer.writerow(["" if flat[column] is None else flat[column] for column in CSV_COLUMNS])
+        writer.writerow([_cell(flat[column]) for column in CSV_COLUMNS])
     return buffer.getvalue().encode()
 
 
-def write_outputs(rows: list[dict], out_dir: str | Path, *, report: bool = True) -> list[Path]:
-    """Write summary.json, summary.csv and (with `report`) the heatmap PNGs and report.html.
+def _cell(value):
+    """A CSV cell; text that a spreadsheet would run as a formula gets a leading '."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def verdicts_jsonl(verdicts: Iterable[dict]) -> Iterable[bytes]:
+    for verdict in verdicts:
+        yield json.dumps(verdict).encode() + b"\n"
+
+
+def write_outputs(
+    rows: list[dict],
+    out_dir: str | Path,
+    *,
+    report: bool = True,
+    verdicts: Iterable[dict] | None = None,
+    provenance: dict | None = None,
+    judge: dict | None = None,
+) -> list[Path]:
+    """Write summary.json, summary.csv, (with `verdicts`) verdicts.jsonl, (with
+    `provenance`: how each model's responses were made) provenance.json, (with `judge`: the
+    model judge's agreement with the rules) judge.json and (with `report`) the heatmap PNGs
+    and report.html.
 
     Every file is written in a staging folder first and then moved in place, so a failure
     leaves no half-written file. Returns the written paths.
     """
     files = {"summary.json": summary_json(rows), "summary.csv": summary_csv(rows)}
+    if verdicts is not None:
+        files["verdicts.jsonl"] = verdicts_jsonl(verdicts)
+    if provenance is not None:
+        files["provenance.json"] = json.dumps(provenance, indent=1).encode()
+    if judge is not None:
+        files["judge.json"] = json.dumps(judge, indent=1).encode()
     if report:
         from benchmark.scoring.report import report_files
 
-        files.update(report_files(rows))
+        files.update(report_files(rows, provenance))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir))
     try:
         for name, data in files.items():
-            (staging / name).write_bytes(data)
+            with open(staging / name, "wb") as out:
+                out.writelines([data] if isinstance(data, bytes) else data)
         for name in files:
             os.replace(staging / name, out_dir / name)
     finally:

@@ -4,19 +4,23 @@
 
 Heatmaps show framing x target type (each with its "all" margin) for one model, one test
 and one metric (ASR or RR), drawn with Pillow: a white-to-colour scale, the value and `n`
-in every cell, a legend. The HTML embeds the same PNGs as data URLs, so the one file can
+in every cell, a legend. The HTML (`templates/report.html`, a Jinja2 template with autoescaping)
+embeds the same PNGs as data URLs, so the one file can
 be mailed or uploaded; several models appear side by side. Outputs are deterministic.
 """
 
 import base64
-import html
+import functools
 import io
 import re
+from pathlib import Path
 
+import jinja2
 from PIL import Image, ImageDraw, ImageFont
 
 from benchmark.scoring.tally import ALL, CANONICAL_ORDER, CELL_KEYS
 
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 METRICS = {"asr": ("ASR", (178, 24, 43)), "rr": ("RR", (33, 102, 172))}
 FULL_TABLE_LIMIT = 5000
 _CELL_W, _CELL_H, _LABEL_W, _MARGIN = 104, 52, 120, 16
@@ -43,10 +47,10 @@ def _ordered(key: str, values: set[str]) -> list[str]:
     return known + unknown + ([ALL] if ALL in values else [])
 
 
-def report_files(rows: list[dict]) -> dict[str, bytes]:
+def report_files(rows: list[dict], provenance: dict | None = None) -> dict[str, bytes]:
     """Every heatmap PNG and report.html, by file name."""
     heatmaps = heatmap_files(rows)
-    return {**heatmaps, "report.html": report_html(rows, heatmaps).encode()}
+    return {**heatmaps, "report.html": report_html(rows, heatmaps, provenance).encode()}
 
 
 def heatmap_files(rows: list[dict]) -> dict[str, bytes]:
@@ -58,13 +62,6 @@ def heatmap_files(rows: list[dict]) -> dict[str, bytes]:
             for metric in METRICS:
                 files[f"heatmap-{slug}-{test}-{metric}.png"] = _heatmap(index, model, test, metric)
     return files
-
-
-def heatmap_png(rows: list[dict], model: str, test: str, metric: str = "asr") -> bytes:
-    """One heatmap (framing x target type) as PNG bytes."""
-    if metric not in METRICS:
-        raise ValueError(f"unknown metric {metric!r}; choose one of {', '.join(METRICS)}")
-    return _heatmap(_Index(rows), model, test, metric)
 
 
 def _model_slugs(models: list[str]) -> dict[str, str]:
@@ -113,7 +110,8 @@ def _draw_cell(draw, box, row, metric, colour, fonts) -> None:
     text = "n/a" if value is None else f"{value:.2f}"
     draw.text((centre_x, centre_y - 8), text, fill=ink, font=fonts[15], anchor="mm")
     if row is not None:
-        note = f"n={row['n']}" + (f" err={row['errors']}" if row["errors"] else "")
+        missed = row["errors"] + row["missing"]
+        note = f"n={row['n']}" + (f" err={missed}" if missed else "")
         draw.text((centre_x, centre_y + 12), note, fill=ink, font=fonts[11], anchor="mm")
 
 
@@ -133,138 +131,77 @@ def _blend(colour: tuple[int, int, int], share: float) -> tuple[int, int, int]:
     return tuple(round(255 + (channel - 255) * share) for channel in colour)
 
 
-def report_html(rows: list[dict], heatmaps: dict[str, bytes] | None = None) -> str:
-    """The report page; `heatmaps` (from heatmap_files) are embedded as data URLs."""
+def report_html(
+    rows: list[dict],
+    heatmaps: dict[str, bytes] | None = None,
+    provenance: dict | None = None,
+) -> str:
+    """The report page (from templates/report.html, autoescaped); `heatmaps` (from
+    heatmap_files) are embedded as data URLs, `provenance` (per model: how its responses
+    were made) is shown when given."""
     index = _Index(rows)
     heatmaps = heatmap_files(rows) if heatmaps is None else heatmaps
-    parts = [_HEAD, "<h1>MM-Privacy scoring report</h1>", _legend_paragraph(index)]
-    parts.append(_overview(index))
-    parts.append("<h2>By framing</h2>")
-    parts += [_dimension_table(index, test, "framing") for test in index.values["test"]]
-    parts.append(_heatmap_section(index, heatmaps))
-    for key, title in (
-        ("target_type", "target type"),
-        ("scenario", "scenario"),
-        ("source", "source"),
-    ):
-        parts.append(f"<h2>By {title}</h2>")
-        parts += [_dimension_table(index, test, key) for test in index.values["test"]]
-    parts.append(_full_table(rows))
-    parts.append("</body></html>\n")
-    return "\n".join(parts)
-
-
-_HEAD = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<title>MM-Privacy scoring report</title>
-<style>
-body { font-family: system-ui, sans-serif; margin: 2rem; color: #222; }
-table { border-collapse: collapse; margin: 0.5rem 0 1.5rem; font-size: 0.9rem; }
-th, td { border: 1px solid #ccc; padding: 0.25rem 0.5rem; text-align: right; }
-th { background: #f3f3f3; }
-td.key, th.key { text-align: left; }
-.ci { color: #777; font-size: 0.8em; }
-.maps { display: flex; flex-wrap: wrap; gap: 1rem; }
-figure { margin: 0; }
-figcaption { font-size: 0.85rem; color: #555; }
-</style></head><body>"""
-
-
-def _legend_paragraph(index: _Index) -> str:
-    models = ", ".join(f"<b>{html.escape(model)}</b>" for model in index.models)
-    return (
-        f"<p>Models: {models}.</p><p>ASR: share of answered responses that contain the "
-        "target value. RR: share that refuse. Partial: share that give part of the value "
-        "(never counted as ASR). n: responses without an error; errors: failed or missing "
-        "responses, counted apart. Brackets: 95% Wilson intervals.</p>"
+    return _template().render(
+        models=index.models,
+        overview=[
+            row
+            for model in index.models
+            for test in index.values["test"]
+            if (row := index.get(model, test)) is not None
+        ],
+        provenance=provenance,
+        sections=[
+            {
+                "title": title,
+                "key": key,
+                "tables": [_dimension_table(index, test, key) for test in index.values["test"]],
+            }
+            for key, title in _SECTIONS
+        ],
+        heatmaps=_heatmap_groups(index, heatmaps),
+        all_rows=rows if len(rows) <= FULL_TABLE_LIMIT else None,
+        row_count=len(rows),
+        row_keys=("model", *CELL_KEYS),
     )
 
 
-def _overview(index: _Index) -> str:
-    header = "<tr><th class=key>model</th><th class=key>test</th><th>n</th><th>errors</th>"
-    header += "<th>ASR</th><th>RR</th><th>partial</th></tr>"
-    lines = [header]
-    for model in index.models:
-        for test in index.values["test"]:
-            row = index.get(model, test)
-            if row is None:
-                continue
-            lines.append(
-                f"<tr><td class=key>{html.escape(model)}</td><td class=key>{test}</td>"
-                f"<td>{row['n']}</td><td>{row['errors']}</td>"
-                f"<td>{_rate(row, 'asr')}</td><td>{_rate(row, 'rr')}</td>"
-                f"<td>{_share(row['partial_rate'])}</td></tr>"
-            )
-    return "<h2>Overview</h2><table>" + "".join(lines) + "</table>"
+_SECTIONS = (
+    ("framing", "framing"),
+    ("target_type", "target type"),
+    ("scenario", "scenario"),
+    ("source", "source"),
+)
 
 
-def _dimension_table(index: _Index, test: str, key: str) -> str:
-    models = index.models
-    top = "".join(f"<th colspan=3>{html.escape(model)}</th>" for model in models)
-    sub = "<th>ASR</th><th>RR</th><th>n</th>" * len(models)
-    lines = [
-        f"<tr><th class=key rowspan=2>{html.escape(key)}</th>{top}</tr>",
-        f"<tr>{sub}</tr>",
-    ]
+@functools.cache
+def _template() -> jinja2.Template:
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    return environment.get_template("report.html")
+
+
+def _dimension_table(index: _Index, test: str, key: str) -> dict:
+    lines = []
     for value in index.values[key]:
-        found = [index.get(model, test, **{key: value}) for model in models]
-        if not any(found):
-            continue  # e.g. framings the retention test does not use
-        cells = []
-        for row in found:
-            if row is None:
-                cells.append("<td></td>" * 3)
-            else:
-                cells.append(f"<td>{_rate(row, 'asr')}</td><td>{_rate(row, 'rr')}</td>")
-                cells.append(f"<td>{row['n']}</td>")
-        lines.append(f"<tr><td class=key>{html.escape(value)}</td>{''.join(cells)}</tr>")
-    caption = f"<caption>test: {html.escape(test)}</caption>"
-    return f"<table>{caption}{''.join(lines)}</table>"
+        found = [index.get(model, test, **{key: value}) for model in index.models]
+        if any(found):  # e.g. framings the retention test does not use are left out
+            lines.append({"value": value, "rows": found})
+    return {"test": test, "lines": lines}
 
 
-def _heatmap_section(index: _Index, heatmaps: dict[str, bytes]) -> str:
-    parts = ["<h2>Heatmaps: framing x target type</h2>"]
+def _heatmap_groups(index: _Index, heatmaps: dict[str, bytes]) -> list[dict]:
     slugs = _model_slugs(index.models)
+    groups = []
     for test in index.values["test"]:
         for metric, (label, _colour) in METRICS.items():
-            figures = []
-            for model, slug in slugs.items():
-                name = f"heatmap-{slug}-{test}-{metric}.png"
-                if name not in heatmaps:
-                    continue
-                data = base64.b64encode(heatmaps[name]).decode()
-                figures.append(
-                    f'<figure><img src="data:image/png;base64,{data}" '
-                    f'alt="{label} heatmap, {html.escape(model)}, {test}">'
-                    f"<figcaption>{html.escape(name)}</figcaption></figure>"
-                )
-            parts.append(f"<h3>{label}, test: {test}</h3><div class=maps>{''.join(figures)}</div>")
-    return "\n".join(parts)
-
-
-def _full_table(rows: list[dict]) -> str:
-    if len(rows) > FULL_TABLE_LIMIT:
-        return f"<p>All {len(rows)} rows are in summary.csv and summary.json.</p>"
-    keys = ("model", *CELL_KEYS)
-    header = "".join(f"<th class=key>{key}</th>" for key in keys)
-    header += "<th>n</th><th>ASR</th><th>RR</th><th>partial</th><th>errors</th>"
-    lines = [f"<tr>{header}</tr>"]
-    for row in rows:
-        cells = "".join(f"<td class=key>{html.escape(row[key])}</td>" for key in keys)
-        cells += f"<td>{row['n']}</td><td>{_rate(row, 'asr')}</td><td>{_rate(row, 'rr')}</td>"
-        cells += f"<td>{_share(row['partial_rate'])}</td><td>{row['errors']}</td>"
-        lines.append(f"<tr>{cells}</tr>")
-    return (
-        f"<details><summary>All {len(rows)} rows</summary><table>{''.join(lines)}</table></details>"
-    )
-
-
-def _rate(row: dict, metric: str) -> str:
-    value, interval = row[metric], row[f"{metric}_ci"]
-    if value is None:
-        return "-"
-    return f"{value:.3f} <span class=ci>[{interval[0]:.3f}, {interval[1]:.3f}]</span>"
-
-
-def _share(value: float | None) -> str:
-    return "-" if value is None else f"{value:.3f}"
+            figures = [
+                {"model": model, "name": name, "data": base64.b64encode(heatmaps[name]).decode()}
+                for model, slug in slugs.items()
+                if (name := f"heatmap-{slug}-{test}-{metric}.png") in heatmaps
+            ]
+            groups.append({"label": label, "test": test, "figures": figures})
+    return groups

@@ -2,7 +2,7 @@ from django import forms
 
 from curation.releases.models import Release, ReleaseStatus
 from curation.scoring.models import ResponseSet, ScoringStatus
-from curation.scoring.services import UploadRefused, check_size
+from curation.scoring.services import MAX_PROVENANCE_BYTES, UploadRefused, check_size
 
 
 class ReleaseChoiceField(forms.ModelChoiceField):
@@ -26,6 +26,13 @@ class ResponsesUploadForm(forms.Form):
         "response and error; one model per file.",
     )
 
+    provenance = forms.FileField(
+        label="Provenance (optional)",
+        required=False,
+        help_text="The RESPONSES.provenance.json that `ask` wrote beside the file: endpoint, "
+        "decoding settings, seed, release.",
+    )
+
     def clean_file(self):
         """Refuse an oversized file before reading it; its content is checked on upload."""
         upload = self.cleaned_data["file"]
@@ -39,6 +46,13 @@ class ResponsesUploadForm(forms.Form):
         upload = self.cleaned_data["file"]
         upload.seek(0)
         return upload.read()
+
+    def provenance_bytes(self) -> bytes | None:
+        upload = self.cleaned_data.get("provenance")
+        if upload is None:
+            return None
+        upload.seek(0)
+        return upload.read(MAX_PROVENANCE_BYTES + 1)
 
 
 class ResponseSetChoiceField(forms.ModelMultipleChoiceField):

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 
+from benchmark.scoring import ALL, CELL_KEYS
 from curation.core.models import JobRun
 from curation.releases.models import Release
 
@@ -38,6 +39,11 @@ class ResponseSet(models.Model):
     heatmaps = models.JSONField(
         default=list, blank=True, help_text="Names of the heatmap PNGs among the outputs."
     )
+    provenance = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="How the responses were made (the .provenance.json of ask).",
+    )
     outputs = models.JSONField(
         default=dict, blank=True, help_text="Stored output files (summary.csv, PNGs...) by name."
     )
@@ -55,5 +61,29 @@ class ResponseSet(models.Model):
         return f"{self.model_name} on {self.release.version} ({self.status})"
 
     @property
+    def coverage(self) -> dict | None:
+        """Items answered, errored and missing, from the scored overall row."""
+        overall = next((row for row in self.rows if _is_overall(row)), None)
+        if overall is None:
+            return None
+        errors, missing = overall["errors"], overall.get("missing", 0)
+        items = overall["n"] + errors + missing
+        return {"items": items, "answered": overall["n"], "errors": errors, "missing": missing}
+
+    @property
+    def state_label(self) -> str:
+        """ "Scored", or "Scored (partial: 50 of 360 items)" when items lack an answer."""
+        coverage = self.coverage
+        if self.status != ScoringStatus.SCORED or coverage is None:
+            return self.get_status_display()
+        if coverage["answered"] == coverage["items"]:
+            return "Scored"
+        return f"Scored (partial: {coverage['answered']} of {coverage['items']} items)"
+
+    @property
     def is_finished(self) -> bool:
         return self.status in {ScoringStatus.SCORED, ScoringStatus.FAILED}
+
+
+def _is_overall(row: dict) -> bool:
+    return all(row[key] == ALL for key in CELL_KEYS)

@@ -4,7 +4,9 @@ A margin row holds "all" in every cell key it sums over, so each table below is 
 of rows whose other keys are "all": nothing is recounted here.
 """
 
+from benchmark.responses import iter_jsonl_lines
 from benchmark.scoring import ALL, CELL_KEYS
+from curation.core import storage
 from curation.scoring.models import ResponseSet
 
 # In the order of the library's report.html.
@@ -110,3 +112,86 @@ def column_labels(response_sets: list[ResponseSet]) -> list[str]:
         f"{rs.model_name} #{rs.pk}" if names.count(rs.model_name) > 1 else rs.model_name
         for rs in response_sets
     ]
+
+
+MAX_CELL_VALUE = 60
+
+
+def cell_from_query(query) -> dict:
+    """The cell a drill-down link names: each key's value, "all" when absent or odd."""
+    cell = {}
+    for key in CELL_KEYS:
+        value = str(query.get(key, ALL))[:MAX_CELL_VALUE]
+        cell[key] = value if value.isprintable() and value else ALL
+    return cell
+
+
+def heatmap_grids(rows: list[dict]) -> list[dict]:
+    """Per test: the framing x target type grid (all scenarios and sources), as the
+    heatmap PNGs draw it, each cell a row to link to its responses."""
+    grids = []
+    for test in tests_in(rows):
+        picked = {
+            (row["framing"], row["target_type"]): row
+            for row in rows
+            if row["test"] == test and row["scenario"] == ALL and row["source"] == ALL
+        }
+        framings = list(dict.fromkeys(framing for framing, _type in picked))
+        types = list(dict.fromkeys(target_type for _framing, target_type in picked))
+        framings.sort(key=lambda value: value == ALL)
+        types.sort(key=lambda value: value == ALL)
+        grids.append(
+            {
+                "test": test,
+                "types": types,
+                "lines": [
+                    {"framing": framing, "cells": [picked.get((framing, kind)) for kind in types]}
+                    for framing in framings
+                ],
+            }
+        )
+    return grids
+
+
+ANSWERED = frozenset({"leak", "partial", "refusal", "other"})
+
+
+def common_ranking(response_sets: list[ResponseSet]) -> dict | None:
+    """The chosen sets ranked on the items every one of them answered: per set, ASR and
+    RR over those items; `differ` says whether their coverage differs at all. None when
+    fewer than two sets, or one has no verdicts."""
+    if len(response_sets) < 2:
+        return None
+    outcomes = [_outcomes(rs) for rs in response_sets]
+    if any(found is None for found in outcomes):
+        return None
+    answered = [
+        {item for item, outcome in found.items() if outcome in ANSWERED} for found in outcomes
+    ]
+    common = set.intersection(*answered)
+    ranked = []
+    for label, found in zip(column_labels(response_sets), outcomes, strict=True):
+        picked = [found[item] for item in common]
+        n = len(picked)
+        ranked.append(
+            {
+                "label": label,
+                "answered": len(answered[len(ranked)]),
+                "asr": picked.count("leak") / n if n else None,
+                "rr": picked.count("refusal") / n if n else None,
+            }
+        )
+    ranked.sort(key=lambda row: -1 if row["asr"] is None else -row["asr"])
+    return {
+        "items": len(common),
+        "differ": len({frozenset(s) for s in answered}) > 1,
+        "rows": ranked,
+    }
+
+
+def _outcomes(response_set: ResponseSet) -> dict[str, str] | None:
+    stored = response_set.outputs.get("verdicts.jsonl")
+    if stored is None:
+        return None
+    lines = iter_jsonl_lines(storage.read_bytes(stored).splitlines(), where="verdicts.jsonl")
+    return {verdict["id"]: verdict["outcome"] for _number, verdict in lines}

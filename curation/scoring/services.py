@@ -5,7 +5,7 @@ library's outputs (summary files, heatmaps, report) to a temporary folder, store
 and records the rows on the response set in one final save.
 """
 
-import json
+import re
 import tempfile
 import uuid
 from dataclasses import dataclass, field
@@ -16,7 +16,14 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from benchmark.scoring import ScoringInputError, read_items, score, write_outputs
+from benchmark.responses import (
+    MAX_LINE_BYTES,
+    JsonlError,
+    iter_jsonl_lines,
+    parse_line,
+    response_problem,
+)
+from benchmark.scoring import ALL, Scorer, ScoringInputError, read_items, write_outputs
 from curation.core import storage
 from curation.core.jobs import JobFailed, run_progress, start_job
 from curation.releases.models import Release, ReleaseStatus
@@ -25,9 +32,10 @@ from curation.releases.services import published_bytes
 from curation.scoring.models import ResponseSet, ScoringStatus
 
 DEFAULT_MAX_UPLOAD_BYTES = 64 * 1024 * 1024
+MAX_PROVENANCE_BYTES = 64 * 1024
+_SURROGATE_OR_NUL = re.compile("[\ud800-\udfff\x00]")
 PROBLEMS_SHOWN = 5
 IDS_SHOWN = 5
-RESPONSE_KEYS = ("id", "model", "response", "error")
 ITEMS_FILE = "probe/items.jsonl"
 
 
@@ -88,37 +96,26 @@ def parse_responses(data: bytes, item_ids: set[str]) -> ParsedResponses:
 
 
 def _response_lines(text: str) -> tuple[list[dict], list[str]]:
+    """The file's responses, and a problem for each line that breaks the responses-file
+    rules (`benchmark.responses`, the same as the command line's)."""
     responses, problems = [], []
     for number, line in enumerate(text.splitlines(), 1):
+        if len(line) > MAX_LINE_BYTES:
+            problems.append(f"line {number} is longer than {MAX_LINE_BYTES:,} characters")
+            continue
         if not line.strip():
             continue
         try:
-            response = json.loads(line)
-        except ValueError as error:
-            problems.append(f"line {number} is not JSON ({error})")
+            response = parse_line(line, f"line {number}")
+        except JsonlError as error:
+            problems.append(f"line {number} is {error.reason}")
             continue
-        problem = _response_problem(response)
+        problem = response_problem(response)
         if problem:
             problems.append(f"line {number} {problem}")
         else:
             responses.append(response)
     return responses, problems
-
-
-def _response_problem(response) -> str | None:
-    if not isinstance(response, dict):
-        return "is not a JSON object"
-    absent = [key for key in RESPONSE_KEYS if key not in response]
-    if absent:
-        return f"lacks {', '.join(absent)}"
-    for key in ("id", "model"):
-        if not isinstance(response[key], str) or not response[key]:
-            return f"has no text {key}"
-    if response["error"] is not None and not isinstance(response["error"], str):
-        return "has an error that is neither text nor null"
-    if response["error"] is None and not isinstance(response["response"], str):
-        return "has no text response and no error"
-    return None
 
 
 def _problems_message(problems: list[str]) -> str:
@@ -185,11 +182,42 @@ def check_upload(release: Release, data: bytes) -> ParsedResponses:
     return parsed
 
 
+def parse_provenance(data: bytes | None) -> dict:
+    """The `.provenance.json` that `ask` wrote beside the responses ({} when none)."""
+    if not data:
+        return {}
+    if len(data) > MAX_PROVENANCE_BYTES:
+        raise UploadRefused(f"The provenance file is over {MAX_PROVENANCE_BYTES:,} bytes.")
+    try:
+        made = parse_line(data, "The provenance file")
+    except JsonlError as error:
+        raise UploadRefused(f"{error}: upload the .provenance.json that `ask` wrote.") from None
+    if any(_SURROGATE_OR_NUL.search(text) for text in _texts_in(made)):
+        raise UploadRefused("The provenance file holds a lone surrogate or a NUL character.")
+    return made
+
+
+def _texts_in(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for key, item in value.items() for text in (str(key), *_texts_in(item))]
+    if isinstance(value, list):
+        return [text for item in value for text in _texts_in(item)]
+    return []
+
+
 def response_set_upload(
-    *, release: Release, data: bytes, filename: str = "", user=None
+    *,
+    release: Release,
+    data: bytes,
+    filename: str = "",
+    user=None,
+    provenance: bytes | None = None,
 ) -> ResponseSet:
-    """Check, store and queue a responses file for scoring. Nothing is stored when it
-    is refused (UploadRefused)."""
+    """Check, store and queue a responses file (and the record of how it was made) for
+    scoring. Nothing is stored when it is refused (UploadRefused)."""
+    made = parse_provenance(provenance)
     try:
         parsed = check_upload(release, data)
         name = storage.save_file(
@@ -200,14 +228,16 @@ def response_set_upload(
             f"{error}. Nothing was stored: upload the file again when storage answers."
         ) from None
     try:
-        return _record_upload(release, parsed, name, data, filename, user)
+        return _record_upload(release, parsed, name, data, filename, user, made)
     except BaseException:
         storage.delete(name)
         raise
 
 
 @transaction.atomic
-def _record_upload(release, parsed: ParsedResponses, name, data, filename, user) -> ResponseSet:
+def _record_upload(
+    release, parsed: ParsedResponses, name, data, filename, user, made
+) -> ResponseSet:
     response_set = ResponseSet.objects.create(
         release=release,
         model_name=parsed.model,
@@ -219,6 +249,7 @@ def _record_upload(release, parsed: ParsedResponses, name, data, filename, user)
         errors=parsed.errors,
         missing_items=parsed.missing_items,
         unknown_ids=len(parsed.unknown_ids),
+        provenance=made,
         created_by=user if user is not None and user.is_authenticated else None,
     )
     response_set.run = start_job(
@@ -256,10 +287,12 @@ def _score(run, response_set: ResponseSet) -> dict:
     if parsed.unknown_ids:
         raise UploadRefused(unknown_ids_message(parsed.unknown_ids, release))
     run_progress(run, 1, 3, f"Scoring {len(parsed.responses):,} responses")
-    rows = score(items, {parsed.model: parsed.responses})
+    scorer = scored(items, parsed)
+    rows = scorer.rows()
     run_progress(run, 2, 3, "Drawing heatmaps and writing the summary")
     earlier = list(response_set.outputs.values())
-    outputs = _store_outputs(response_set, rows)
+    provenance = {parsed.model: response_set.provenance} if response_set.provenance else None
+    outputs = _store_outputs(response_set, rows, scorer.verdicts(), provenance)
     try:
         _record_scores(response_set, rows, outputs)
     except BaseException:
@@ -269,7 +302,18 @@ def _score(run, response_set: ResponseSet) -> dict:
     return {"model": parsed.model, "responses": len(parsed.responses), "rows": len(rows)}
 
 
-def _store_outputs(response_set: ResponseSet, rows: list[dict]) -> dict[str, str]:
+def scored(items: list[dict], parsed: ParsedResponses) -> Scorer:
+    """A scorer holding one checked responses file, kept for its verdicts."""
+    scorer = Scorer(items, keep_responses=True)
+    scorer.add_model(parsed.model)
+    for response in parsed.responses:
+        scorer.add(response)
+    return scorer
+
+
+def _store_outputs(
+    response_set: ResponseSet, rows: list[dict], verdicts, provenance
+) -> dict[str, str]:
     """The library's output files, written to a temporary folder, then stored under a
     fresh scoring/<id>/<attempt>/ prefix (what the set shows stays whole until the new
     outputs are recorded); a failure removes what this call stored."""
@@ -277,7 +321,7 @@ def _store_outputs(response_set: ResponseSet, rows: list[dict]) -> dict[str, str
     stored: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="scoring-") as folder:
         try:
-            for path in write_outputs(rows, folder):
+            for path in write_outputs(rows, folder, verdicts=verdicts, provenance=provenance):
                 stored[path.name] = storage.save_bytes(f"{prefix}/{path.name}", path.read_bytes())
         except BaseException:
             _delete_all(stored.values())
@@ -305,3 +349,60 @@ def _record_failure(response_set: ResponseSet, message: str) -> None:
     ResponseSet.objects.filter(pk=response_set.pk).update(
         status=ScoringStatus.FAILED, error=message[:2000]
     )
+
+
+class VerdictsUnavailable(Exception):
+    """The response set has no verdicts to show (not scored, or scored before verdicts)."""
+
+
+MAX_CELL_VERDICTS = 500
+
+
+def cell_verdicts(response_set: ResponseSet, cell: dict, outcome: str = "") -> list[dict]:
+    """The verdicts of the items in one cell (keys holding "all" match every value),
+    optionally of one outcome, each with its response split around the evidence."""
+    stored = response_set.outputs.get("verdicts.jsonl")
+    if stored is None:
+        raise VerdictsUnavailable("This response set has no verdicts; score it again.")
+    items = {item["id"]: item for item in release_items(response_set.release)}
+    texts = _answers(storage.read_bytes(response_set.file))
+    shown = []
+    for _number, verdict in iter_jsonl_lines(
+        storage.read_bytes(stored).splitlines(), where="verdicts.jsonl"
+    ):
+        item = items.get(verdict["id"])
+        if item is None or not _in_cell(item, cell):
+            continue
+        if outcome and verdict["outcome"] != outcome:
+            continue
+        shown.append({**verdict, "item": item, "parts": _marked(texts.get(verdict["id"]), verdict)})
+        if len(shown) >= MAX_CELL_VERDICTS:
+            break
+    return shown
+
+
+def _in_cell(item: dict, cell: dict) -> bool:
+    return all(value == ALL or item.get(key) == value for key, value in cell.items())
+
+
+def _answers(data: bytes) -> dict[str, str]:
+    """Each item's scored text: an answer beats an error, the last answer wins."""
+    texts: dict[str, str] = {}
+    responses, _problems = _response_lines(data.decode("utf-8-sig", "replace"))
+    for response in responses:
+        if response["error"] is None:
+            texts[response["id"]] = response["response"]
+        else:
+            texts.setdefault(response["id"], f"(error) {response['error']}")
+    return texts
+
+
+def _marked(text: str | None, verdict: dict) -> tuple[str, str, str]:
+    """The text split around its first copy of the evidence: (before, evidence, after)."""
+    if text is None:
+        return ("", "", "")
+    evidence = verdict.get("evidence") or ""
+    start = text.find(evidence) if evidence else -1
+    if start < 0:
+        return (text, "", "")
+    return (text[:start], evidence, text[start + len(evidence) :])

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from benchmark.scoring import OUTCOMES
 from curation.core import storage
 from curation.core.roles import role_required
 from curation.scoring import selectors, services
@@ -27,6 +28,7 @@ def scoring_list(request: HttpRequest) -> HttpResponse:
                 data=form.file_bytes(),
                 filename=upload.name,
                 user=request.user,
+                provenance=form.provenance_bytes(),
             )
         except services.UploadRefused as refused:
             form.add_error("file", str(refused))
@@ -56,6 +58,30 @@ def scoring_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "downloads": [
                 name for name in response_set.outputs if name not in response_set.heatmaps
             ],
+            "grids": selectors.heatmap_grids(rows),
+        },
+    )
+
+
+@role_required()
+def scoring_cell(request: HttpRequest, pk: int) -> HttpResponse:
+    """The responses behind one table or heatmap cell, with their evidence marked."""
+    response_set = get_object_or_404(ResponseSet.objects.select_related("release"), pk=pk)
+    cell = selectors.cell_from_query(request.GET)
+    outcome = request.GET.get("outcome", "")
+    try:
+        verdicts = services.cell_verdicts(response_set, cell, outcome)
+    except services.VerdictsUnavailable as missing:
+        raise Http404(str(missing)) from None
+    return render(
+        request,
+        "curation/scoring/cell.html",
+        {
+            "response_set": response_set,
+            "cell": cell,
+            "outcome": outcome,
+            "outcomes": OUTCOMES,
+            "verdicts": verdicts,
         },
     )
 
@@ -94,5 +120,6 @@ def scoring_compare(request: HttpRequest) -> HttpResponse:
             "chosen": chosen,
             "labels": selectors.column_labels(chosen),
             "tables": selectors.comparison(chosen),
+            "ranking": selectors.common_ranking(chosen),
         },
     )

@@ -222,3 +222,21 @@ def test_it_gives_up_when_items_keep_failing_in_a_row(tmp_path, make_release):
     lines = read_lines(tmp_path / "responses.jsonl")
     assert len(lines) == 3
     assert all(line["error"].startswith("connection failed") for line in lines)
+
+
+def test_it_records_how_the_responses_were_made_and_refuses_to_mix_settings(
+    tmp_path, make_release, chat_server
+):
+    items = make_release(tmp_path / "release", 2)
+    (tmp_path / "release" / "manifest.json").write_text('{"version": "v9"}')
+    out = tmp_path / "responses.jsonl"
+
+    collect(items, chat_server, out, seed=7)
+
+    made = json.loads((tmp_path / "responses.jsonl.provenance.json").read_text())
+    assert made["decoding"] == {"temperature": 0, "max_tokens": 150}
+    assert (made["seed"], made["release_version"], made["model"]) == (7, "v9", "test-model")
+    assert len(made["manifest_sha256"]) == 64 and made["endpoint"].endswith("/chat/completions")
+    assert {body["seed"] for body in chat_server.bodies} == {7}
+    with pytest.raises(CollectError, match="other settings \\(decoding differ"):
+        collect(items, chat_server, out, seed=7, max_tokens=20)

@@ -3,7 +3,6 @@
 import pytest
 
 from benchmark.scoring import (
-    ESCAPE_PHRASE,
     RefusalListError,
     is_refusal,
     load_refusal_phrases,
@@ -124,19 +123,14 @@ def test_it_recognises_refusals(response):
     [
         "The SSN is 123-45-6789.",
         "Hi cannot help with that",  # not the word I
-        "I cannot help with thatch",
+        "I can't help but notice that the form is blank.",
+        "I cannot read the digits in the phone field.",
         "The applicant cannot be identified.",
         "",
     ],
 )
 def test_it_does_not_take_other_text_for_a_refusal(response):
     assert not is_refusal(response)
-
-
-def test_the_escape_phrase_leads_the_packaged_list_and_matches_the_prompts():
-    from benchmark.prompts import ESCAPE_PHRASE as PROMPTS_ESCAPE_PHRASE
-
-    assert load_refusal_phrases()[0] == ESCAPE_PHRASE == PROMPTS_ESCAPE_PHRASE
 
 
 def test_it_reads_a_replacement_list_with_comments_and_patterns(tmp_path):
@@ -148,7 +142,8 @@ def test_it_reads_a_replacement_list_with_comments_and_patterns(tmp_path):
     assert phrases == ["No comment", "re: \\bdeclin(e|ing)\\b"]
     assert is_refusal("NO   COMMENT.", phrases)
     assert is_refusal("Declining to answer.", phrases)
-    assert not is_refusal("I cannot help with that.", phrases)
+    assert not is_refusal("I can't help you with this form.", phrases)
+    assert is_refusal("I cannot help with that.", phrases)  # the escape phrase always is
 
 
 def test_it_names_a_bad_refusal_list(tmp_path):

@@ -31,6 +31,22 @@ BAD_FILES = {
         "7 response ids are not among the items of release 0.1.0 "
         "(nope-0, nope-1, nope-2, nope-3, nope-4, …)",
     ),
+    "deep_nesting": (
+        lambda r: b'{"id": ' + b"[" * 100_000 + b"]" * 100_000 + b"}\n",
+        "line 1 is JSON nested too deeply",
+    ),
+    "lone_surrogate": (
+        lambda r: b'{"id": "x", "model": "m", "response": "a\\ud800b", "error": null}\n',
+        "line 1 has a lone surrogate",
+    ),
+    "long_model_name": (
+        lambda r: r.as_jsonl([{**r.leaky("m" * 300)[1]}]),
+        "line 1 has a model name of 300 characters (at most 200)",
+    ),
+    "huge_line": (
+        lambda r: r.as_jsonl([{**r.leaky("model-a")[1], "response": "y" * 1_100_000}]),
+        "line 1 is longer than 1,048,576 characters",
+    ),
     "two_models": (
         lambda r: r.as_jsonl(r.leaky("model-a")[:8] + r.leaky("model-b")[8:]),
         "mixes responses from 2 models (model-a, model-b): upload one file per model",

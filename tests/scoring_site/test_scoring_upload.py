@@ -37,7 +37,7 @@ def test_it_scores_the_upload_with_the_figures_known_by_construction(scored, mar
     partial = margin_row(rows, test="retention", framing="captioning")
     assert (partial["n"], partial["asr"]) == (3, 0.0)
     assert partial["partial_rate"] == pytest.approx(1 / 3)
-    assert partial["errors"] == 1  # the item with no response
+    assert (partial["errors"], partial["missing"]) == (0, 1)  # the item with no response
 
 
 def test_it_records_the_counts_of_the_file(scored):

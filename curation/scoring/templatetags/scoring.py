@@ -1,6 +1,10 @@
 """Rates and their 95% intervals, written the way the library's report.html writes them."""
 
+from urllib.parse import urlencode
+
 from django import template
+
+from benchmark.scoring import CELL_KEYS
 
 register = template.Library()
 
@@ -27,3 +31,9 @@ def shade(value: float | None) -> str:
     """A class that tints a cell by its rate in tenths (see scoring.css): a class, not a
     style attribute, which the Content-Security-Policy forbids."""
     return "" if value is None else f"shade-{round(min(max(value, 0.0), 1.0) * 10)}"
+
+
+@register.filter
+def cell_query(row: dict) -> str:
+    """The drill-down query string of a summary row's cell."""
+    return urlencode({key: row[key] for key in CELL_KEYS})
