@@ -203,6 +203,10 @@ PACKET_OPEN_LIMIT = env_int("PACKET_OPEN_LIMIT", 3, minimum=1)
 PACKET_UPLOADS_PER_HOUR = env_int("PACKET_UPLOADS_PER_HOUR", 10, minimum=1)
 PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 25_000_000, minimum=100_000)
 PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_PIXELS", 40_000_000, minimum=1_000_000)
+# Consent: the terms volunteers agree to (templates/curation/volunteers/terms/<version>.html);
+# how long a withdrawn photo's files are kept before the cleanup deletes them.
+CONSENT_TERMS_VERSION = env_str("CONSENT_TERMS_VERSION", "1")
+WITHDRAWAL_GRACE_DAYS = env_int("WITHDRAWAL_GRACE_DAYS", 30, minimum=0)
 
 # Scoring: the largest responses file accepted in one upload.
 SCORING_MAX_UPLOAD_BYTES = env_int("SCORING_MAX_UPLOAD_BYTES", 64 * 1024 * 1024, minimum=1_000)

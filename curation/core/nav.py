@@ -6,6 +6,7 @@ MAINTAINER_LINKS = [
     ("curation:render-start", "Render forms"),
     ("curation:review-adjudication", "Adjudication"),
     ("curation:packet-list", "Packets"),
+    ("curation:withdrawal-list", "Withdrawals"),
     ("curation:scene-run-list", "Scenes"),
     ("curation:release-list", "Releases"),
     ("curation:scoring-list", "Scoring"),

@@ -82,7 +82,7 @@ def export_release_job(run, *, release_id: int) -> dict:
             config,
             out_dir,
             sink=sink,
-            withdrawn=selectors.withdrawn_since_last_release(),
+            withdrawn=selectors.release_withdrawals(),
             progress=lambda done, total, message: run_progress(run, done, total, message),
         )
     except storage.StorageUnavailable as error:

@@ -20,7 +20,7 @@ from curation.core import services as core_services
 from curation.core import storage
 from curation.core.models import Identity, Image, ImageStatus, Pool, Scenario, Source
 from curation.core.roles import VOLUNTEER, user_roles
-from curation.volunteers import conf
+from curation.volunteers import conf, consent
 from curation.volunteers.models import (
     CODE_LENGTH,
     Packet,
@@ -43,6 +43,12 @@ class PacketUnavailable(Exception):
 
 class UploadRefused(Exception):
     """An upload cannot start or finish; the message is for the volunteer."""
+
+
+CONSENT_NEEDED = (
+    "Before a photo can be sent, the volunteer who holds this packet must read and agree to "
+    "the volunteers' terms: sign in, open My packets and follow the link to the terms."
+)
 
 
 # --- packets -------------------------------------------------------------------------
@@ -182,6 +188,15 @@ def _check_upload_allowed(packet: Packet) -> None:
         )
 
 
+def _required_consent(packet: Packet, user):
+    """The consent a photo for `packet` is sent under; refused without one to the current
+    terms (for S3 and local uploads alike: both start and finish here)."""
+    agreed = consent.consent_for_upload(packet, user)
+    if agreed is None:
+        raise UploadRefused(CONSENT_NEEDED)
+    return agreed
+
+
 def _check_claims(declared_type: str, declared_size: int | None) -> None:
     """Refuse early what the browser itself says is wrong; the job checks the real file."""
     max_bytes = conf.photo_max_bytes()
@@ -195,10 +210,11 @@ def _check_claims(declared_type: str, declared_size: int | None) -> None:
 
 
 def upload_start(
-    packet: Packet, *, declared_type: str, declared_size: int | None, local_url: str
+    packet: Packet, *, declared_type: str, declared_size: int | None, local_url: str, user=None
 ) -> UploadTarget:
     """Record an upload attempt and say where its bytes go (a presigned POST on S3)."""
     _check_upload_allowed(packet)
+    agreed = _required_consent(packet, user)
     _check_claims(declared_type, declared_size)
     an_hour_ago = timezone.now() - timedelta(hours=1)
     if packet.uploads.filter(created_at__gte=an_hour_ago).count() >= conf.uploads_per_hour():
@@ -207,6 +223,7 @@ def upload_start(
         packet=packet,
         raw_key=f"{conf.RAW_UPLOAD_PREFIX}{packet.code}/{uuid.uuid4()}",
         declared_type=declared_type[:100],
+        consent=agreed,
     )
     if not storage.uses_s3():
         return UploadTarget(upload=upload, url=local_url, fields=None)
@@ -251,6 +268,7 @@ def upload_received(packet: Packet, *, raw_key: str, user) -> Upload:
     packet = Packet.objects.select_for_update().get(pk=packet.pk)
     _check_upload_allowed(packet)
     upload = _awaiting_upload(packet, raw_key=raw_key)
+    upload.consent = _required_consent(packet, user)
     volunteer = user if user is not None and VOLUNTEER in user_roles(user) else None
     upload.state, upload.received_at, upload.uploaded_by = (
         UploadState.RECEIVED,
@@ -258,7 +276,9 @@ def upload_received(packet: Packet, *, raw_key: str, user) -> Upload:
         user if user is not None and user.is_authenticated else None,
     )
     upload.run = tasks.start_processing(upload, user=volunteer)
-    upload.save(update_fields=["state", "received_at", "uploaded_by", "run", "updated_at"])
+    upload.save(
+        update_fields=["state", "received_at", "uploaded_by", "run", "consent", "updated_at"]
+    )
     packet.current_upload = upload
     if packet.volunteer_id is None and volunteer is not None:
         packet.volunteer = volunteer

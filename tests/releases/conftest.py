@@ -159,6 +159,7 @@ def make_world(root: Path, memorised=12, probes=15, scenes=6, photos=3) -> World
             suffix=".jpg",
             simulated=True,
             provenance={"simulated_by": "demo"},
+            consent_terms="1",
         )
     for number in range(scenes):
         key = f"scenes/scene-{number:02d}.png"
