@@ -248,6 +248,7 @@ def _awaiting_upload(packet: Packet, **lookup) -> Upload:
 def upload_receive_file(packet: Packet, *, upload_uuid: str, content, user) -> Upload:
     """Local-disk storage: the site itself stores the posted file as the raw upload."""
     _check_upload_allowed(packet)
+    _required_consent(packet, user)
     try:
         upload = _awaiting_upload(packet, uuid=uuid.UUID(upload_uuid))
     except ValueError:

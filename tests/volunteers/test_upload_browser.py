@@ -8,7 +8,7 @@ import pytest
 from PIL import ExifTags
 from PIL import Image as PILImage
 
-from curation.volunteers import services, tokens
+from curation.volunteers import consent, services, tokens
 from curation.volunteers.models import PacketStatus, Upload
 from tests.browser import chromium_context
 from tests.s3 import use_s3
@@ -37,6 +37,7 @@ def test_a_phone_photo_goes_straight_to_s3_and_comes_out_clean(
 ):
     settings.SITE_URL = live_server.url  # the origin the bucket's CORS rules allow
     s3 = use_s3(settings, moto_server.endpoint)
+    consent.consent_record(user=volunteer)
     packet = services.packet_request(user=volunteer, scenario="verification")
     photo = tmp_path / "IMG_0001.jpg"
     photo.write_bytes(photo_with_metadata(size=(800, 600), orientation=6))
@@ -92,6 +93,7 @@ def _body_size(request) -> int:
 def test_on_local_disk_the_same_page_sends_the_photo_to_the_site(
     live_server, probe_identities, volunteer, tmp_path, chromium_page
 ):
+    consent.consent_record(user=volunteer)
     packet = services.packet_request(user=volunteer, scenario="finance")
     photo = tmp_path / "IMG_0002.jpg"
     photo.write_bytes(photo_with_metadata(orientation=3))
