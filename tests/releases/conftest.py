@@ -96,6 +96,8 @@ class World:
                 "simulated": False,
                 "provenance": {"made_by": "tests"},
                 "suffix": ".png",
+                # A site hands over photos with the consent terms they were sent under.
+                "consent_terms": "1" if record.get("source") == "photo" else None,
                 **record,
             },
         )
@@ -159,7 +161,6 @@ def make_world(root: Path, memorised=12, probes=15, scenes=6, photos=3) -> World
             suffix=".jpg",
             simulated=True,
             provenance={"simulated_by": "demo"},
-            consent_terms="1",
         )
     for number in range(scenes):
         key = f"scenes/scene-{number:02d}.png"
