@@ -17,17 +17,26 @@ from django.utils import timezone
 from curation.core import storage
 from curation.core.models import Image, ImageStatus, Source
 from curation.volunteers import conf
-from curation.volunteers.models import Consent, Packet, Upload, Withdrawal, WithdrawalScope
+from curation.volunteers.models import (
+    Consent,
+    Packet,
+    Upload,
+    UploadState,
+    Withdrawal,
+    WithdrawalScope,
+)
 
 VOLUNTEER_REASON = "withdrawn by the volunteer who photographed it"
+WITHDRAWN_BEFORE_CLEANING = "You withdrew this photo before it was checked; it was not stored."
 
 
 # --- consent ---------------------------------------------------------------------------
 
 
 def current_consent(user) -> Consent | None:
-    """The user's consent to the current terms, if they gave it."""
-    if user is None or not user.is_authenticated:
+    """The user's consent to the current terms, if they gave it (and still have an account:
+    a withdrawn account's consent no longer counts)."""
+    if user is None or not user.is_authenticated or not user.is_active:
         return None
     return Consent.objects.filter(user=user, terms_version=conf.terms_version()).first()
 
@@ -78,10 +87,20 @@ def photo_withdraw(*, user, upload_uuid) -> Withdrawal | None:
 
 @transaction.atomic
 def photos_withdraw_all(*, user, scope: str = WithdrawalScope.ALL) -> int:
+    """Withdraw every photo of the user; photos sent but not yet cleaned are refused, so
+    that none of them becomes an image afterwards."""
     uploads = list(withdrawable_uploads(user).select_for_update(of=("self",)))
     for upload in uploads:
         _withdraw(upload, user=user, scope=scope)
+    _sent_uploads(user).update(
+        state=UploadState.FAILED, reason_code="withdrawn", reason=WITHDRAWN_BEFORE_CLEANING
+    )
     return len(uploads)
+
+
+def _sent_uploads(user) -> QuerySet[Upload]:
+    waiting = (UploadState.AWAITING, UploadState.RECEIVED)
+    return Upload.objects.filter(Q(packet__volunteer=user) | Q(uploaded_by=user), state__in=waiting)
 
 
 @transaction.atomic

@@ -94,7 +94,6 @@ def test_a_photo_without_recorded_consent_never_reaches_a_release(
     assert "Consent terms behind the photos: no photos." in _card(release)
 
 
-@pytest.mark.slow
 def test_a_photo_withdrawn_before_a_release_is_not_in_it_and_is_listed(photos, volunteer, tmp_path):
     withdrawn, kept = photos
     consent.photo_withdraw(user=volunteer, upload_uuid=withdrawn.upload.uuid)

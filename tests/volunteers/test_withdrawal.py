@@ -13,7 +13,7 @@ from curation.core import storage
 from curation.core.models import ImageStatus
 from curation.review import services as review_services
 from curation.volunteers import consent, services, tokens
-from curation.volunteers.models import Upload, Withdrawal
+from curation.volunteers.models import Upload, UploadState, Withdrawal
 from tests.volunteers.helpers import photo_with_metadata
 
 pytestmark = pytest.mark.django_db
@@ -149,3 +149,15 @@ def test_maintainers_see_withdrawals_and_others_do_not(
     assert photos[0].image.sha256 in page and volunteer.username in page
     assert client_as(volunteer).get(url).status_code == 403
     assert client_as(annotator).get(url).status_code == 403
+
+
+def test_a_withdrawn_account_sends_no_more_photos(client, client_as, volunteer, photos):
+    waiting = services.packet_request(user=volunteer, scenario="verification")
+    token = tokens.make_token(waiting)
+    start = reverse("curation:packet-upload-start", args=[token])
+    sent = client.post(start, {"type": "image/jpeg"}, content_type="application/json").json()
+    client_as(volunteer).post(reverse("curation:account-withdraw"))
+    in_flight = Upload.objects.get(uuid=sent["upload"])
+    assert in_flight.state == UploadState.FAILED and in_flight.reason_code == "withdrawn"
+    again = client.post(start, {"type": "image/jpeg"}, content_type="application/json")
+    assert again.status_code == 409 and "terms" in again.json()["error"]
