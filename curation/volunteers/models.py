@@ -34,6 +34,7 @@ class PacketStatus(models.TextChoices):
 # Statuses in which a (new) photo may be sent for a packet.
 UPLOAD_OPEN = frozenset({PacketStatus.ISSUED, PacketStatus.REJECTED})
 
+WITHDRAWN = "You withdrew this photo: it will not be published. You can send a new one."
 REVIEW_REJECTION = (
     "A reviewer could not use this photo (for example the writing is hard to read, the "
     "sheet is cut off, or something personal is visible). Please take a new photo of the "
@@ -204,7 +205,7 @@ class Upload(models.Model):
         if self.state == UploadState.FAILED:
             return self.reason
         if self.packet_status == PacketStatus.REJECTED:
-            return REVIEW_REJECTION
+            return WITHDRAWN if hasattr(self.image, "withdrawal") else REVIEW_REJECTION
         return ""
 
 

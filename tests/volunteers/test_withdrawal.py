@@ -13,7 +13,7 @@ from curation.core import storage
 from curation.core.models import ImageStatus
 from curation.review import services as review_services
 from curation.volunteers import consent, services, tokens
-from curation.volunteers.models import Upload, UploadState, Withdrawal
+from curation.volunteers.models import REVIEW_REJECTION, Upload, UploadState, Withdrawal
 from tests.volunteers.helpers import photo_with_metadata
 
 pytestmark = pytest.mark.django_db
@@ -161,3 +161,11 @@ def test_a_withdrawn_account_sends_no_more_photos(client, client_as, volunteer, 
     assert in_flight.state == UploadState.FAILED and in_flight.reason_code == "withdrawn"
     again = client.post(start, {"type": "image/jpeg"}, content_type="application/json")
     assert again.status_code == 409 and "terms" in again.json()["error"]
+
+
+def test_the_packet_says_the_photo_was_withdrawn_not_rejected(client_as, volunteer, photos):
+    client = client_as(volunteer)
+    _withdraw_one(client, photos[0])
+    page = client.get(reverse("curation:packet-mine")).content.decode()
+    assert "You withdrew this photo" in page
+    assert REVIEW_REJECTION not in page
