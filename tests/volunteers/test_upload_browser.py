@@ -6,9 +6,11 @@ consent to the terms no photo goes, and the page leads to the terms and back."""
 import io
 
 import pytest
+from django.urls import reverse
 from PIL import ExifTags
 from PIL import Image as PILImage
 
+from curation.core.models import ImageStatus
 from curation.volunteers import consent, services, tokens
 from curation.volunteers.models import Consent, PacketStatus, Upload
 from tests.browser import chromium_context
@@ -147,6 +149,15 @@ def test_the_phone_flow_refuses_a_photo_until_the_volunteer_agrees(
     assert upload.consent.user == volunteer and upload.consent.terms_version == "1"
     packet.refresh_from_db()
     assert packet.status == PacketStatus.IN_REVIEW
+
+    # Changed their mind: My packets takes the photo back.
+    chromium_page.goto(live_server.url + reverse("curation:packet-mine"))
+    chromium_page.click(".withdraw-photo")
+    chromium_page.wait_for_selector(".messages .success")
+    assert "withdrawn" in chromium_page.inner_text(".messages")
+    assert _fits_the_screen(chromium_page)
+    upload.image.refresh_from_db()
+    assert upload.image.status == ImageStatus.REJECTED and upload.image.withdrawal.user == volunteer
 
 
 def _fits_the_screen(page) -> bool:
