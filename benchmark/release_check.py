@@ -7,7 +7,8 @@ and trusts only the files. It reports
   probe image's fields or in any prompt;
 - any identity value (name, email, phone, SSN, address) shared between the pools;
 - any image in both splits, by sha256 or perceptual hash;
-- files missing from, added to or changed since the manifest, and withdrawn images.
+- files missing from, added to or changed since the manifest, and withdrawn images;
+- a photo whose metadata row names no consent terms.
 Values compare normalised: case and spacing ignored, phones and SSNs by their digits, a
 phone without its extension or US country code. The check's normaliser is its own code, but
 tests/releases/test_check_strictness.py proves it joins and separates values exactly as the
@@ -389,6 +390,7 @@ class _Check:
         withdrawn = self._withdrawn_sha256()
         probe = _ProbeImages(self.root)
         self._verify_files(manifest, withdrawn, probe)
+        self._check_photo_consent()
         probe_values, probe_ids = self._probe_identities()
         shown = self._shown_in_fields()
         targets, named = self._scan_items(shown, probe_ids, set(probe.paths))
@@ -403,6 +405,14 @@ class _Check:
 
     def _withdrawn_sha256(self) -> set[str]:
         return {row.get("sha256") for row in self._jsonl("withdrawals.jsonl", required=False)}
+
+    def _check_photo_consent(self) -> None:
+        """Every photo was sent under recorded consent: its row names the terms version."""
+        for split in POOLS:
+            for row in self._jsonl(f"{split}/metadata.jsonl", required=False):
+                where = f"{split}/{row.get('file_name')}"
+                if row.get("source") == "photo" and not row.get("consent_terms"):
+                    self.problems.add("photo without consent", f"{where} names no consent terms")
 
     def _verify_files(self, manifest: _Manifest, withdrawn: set[str], probe) -> None:
         self._verify_all(self._walk("probe"), manifest, withdrawn, probe, None)

@@ -259,6 +259,10 @@ RAW_UPLOAD_EXPIRY_DAYS = env_int("RAW_UPLOAD_EXPIRY_DAYS", 14, minimum=1)
 # Each photo is decoded in a separate process the kernel stops past these limits.
 PHOTO_DECODE_CPU_S = env_int("PHOTO_DECODE_CPU_S", 20, minimum=1)
 PHOTO_DECODE_MEMORY_MB = env_int("PHOTO_DECODE_MEMORY_MB", 3072, minimum=512)
+# Consent: the terms volunteers agree to (templates/curation/volunteers/terms/<version>.html);
+# how long a withdrawn photo's files are kept before the cleanup deletes them.
+CONSENT_TERMS_VERSION = env_str("CONSENT_TERMS_VERSION", "1")
+WITHDRAWAL_GRACE_DAYS = env_int("WITHDRAWAL_GRACE_DAYS", 30, minimum=0)
 
 # Scoring: the largest responses file accepted in one upload.
 SCORING_MAX_UPLOAD_BYTES = env_int("SCORING_MAX_UPLOAD_BYTES", 64 * 1024 * 1024, minimum=1_000)

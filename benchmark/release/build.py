@@ -188,7 +188,7 @@ class _Builder:
         self._images(staging, "memorisation-images", plan.memorisation_images, memorisation_path)
         self._images(staging, "probe-images", plan.probe_images, probe_path)
         self._text_group(staging, "tables", table_files)
-        counts = tables.release_counts(plan)
+        counts = {**tables.release_counts(plan), "withdrawals": tables.withdrawal_counts(withdrawn)}
         self._text_group(staging, "card", self._card(plan, staging, counts))
         return self._write_manifest(staging, fingerprint, counts)
 
@@ -212,7 +212,8 @@ class _Builder:
         for record in sorted(images, key=lambda record: record.key):
             digest.update(
                 f"{record.key}\0{record.source}\0{record.scenario}\0{record.target_type}\0"
-                f"{record.identity_id}\0{record.sha256}\0{record.simulated}\0{record.suffix}\n".encode()
+                f"{record.identity_id}\0{record.sha256}\0{record.simulated}\0{record.suffix}\0"
+                f"{record.consent_terms}\n".encode()
             )
         for record in plan.probe_images:
             digest.update(tables.json_line({"f": record.fields, "p": record.provenance}))

@@ -18,6 +18,7 @@ def dataset_card(config: ReleaseConfig, counts: dict, code_version: str) -> str:
         _items_table(counts, "disclosure"),
         _items_table(counts, "retention"),
         _simulated(counts),
+        _consent(counts),
         _how_built(config, counts, code_version),
         _use(),
         f"## Licence\n\nThe synthetic identities, forms, scenes, labels and prompts are "
@@ -106,6 +107,26 @@ def _simulated(counts: dict) -> str:
         "photographed or generated for real; they are counted here apart and marked "
         "`simulated` in the metadata. Do not report results on them as real.\n\n"
         "| split | source | images |\n|---|---|---|\n" + lines
+    )
+
+
+def _consent(counts: dict) -> str:
+    """How consent was obtained for the photos, and what was withdrawn since last time."""
+    terms = counts.get("photos_by_consent_terms") or {}
+    versions = ", ".join(f"version {v}: {n} photos" for v, n in terms.items()) or "no photos"
+    withdrawals = counts.get("withdrawals") or {"since_previous": 0, "listed": 0}
+    by_volunteers = withdrawals.get("by_volunteers_since_previous", 0)
+    return (
+        "## Consent and withdrawals\n\n"
+        "Every photographed form was sent by a volunteer who had read and agreed to the "
+        "volunteers' terms (what is published, the licence, that the values are synthetic and "
+        "how to withdraw) before their first photo, and again whenever the terms changed; "
+        "`metadata.jsonl` names the terms version behind each photo. Consent terms behind the "
+        f"photos: {versions}.\n\n"
+        f"Images withdrawn since the previous release: {withdrawals['since_previous']} "
+        f"({by_volunteers} photos withdrawn by their volunteers). `withdrawals.jsonl` lists "
+        f"{withdrawals['listed']} withdrawn images by sha256, earlier withdrawals by volunteers "
+        "included (`carried`), so that the release check proves none of them is here.\n"
     )
 
 

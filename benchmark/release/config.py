@@ -82,6 +82,8 @@ class ImageRecord:
     open: Callable[[], BinaryIO]
     local_path: str | None = None
     s3_key: str | None = None
+    # The consent terms version a photo was sent under; a release refuses photos without.
+    consent_terms: str | None = None
 
 
 @dataclass(frozen=True)

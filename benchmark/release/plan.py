@@ -141,6 +141,8 @@ def _record_problems(record: ImageRecord, people, withdrawn_sha256) -> list[str]
         problems.append(f"{where}: sha256 {record.sha256!r} is not 64 lowercase hex digits")
     if record.sha256 in withdrawn_sha256:
         problems.append(f"{where}: is listed as withdrawn; do not pass withdrawn images")
+    if record.source == "photo" and not record.consent_terms:
+        problems.append(f"{where}: a photo needs the consent terms its volunteer agreed to")
     if record.scenario not in (*SCENARIOS, None) or record.target_type not in (*TARGET_TYPES, None):
         problems.append(f"{where}: unknown scenario/target type")
     if record.source == "diffusion":

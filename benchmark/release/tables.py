@@ -56,6 +56,7 @@ def memorisation_metadata(plan: ReleasePlan, people: dict, template: str) -> Ite
             source=record.source,
             sha256=record.sha256,
             simulated=record.simulated,
+            consent_terms=record.consent_terms,
         )
         yield json_line(row)
 
@@ -91,6 +92,7 @@ def probe_metadata(plan: ReleasePlan) -> Iterator[bytes]:
                 "identity_id": record.identity_id,
                 "sha256": record.sha256,
                 "simulated": record.simulated,
+                "consent_terms": record.consent_terms,
                 "provenance": json.dumps(
                     record.provenance, sort_keys=True, ensure_ascii=False, default=str
                 ),
@@ -142,6 +144,17 @@ def withdrawals(withdrawn: list[dict]) -> Iterator[bytes]:
     return map(json_line, withdrawn)
 
 
+def withdrawal_counts(withdrawn: list[dict]) -> dict:
+    """Withdrawals new since the previous version (by volunteers among them), and those
+    listed again (`carried`) so that the check proves them still absent."""
+    new = [entry for entry in withdrawn if not entry.get("carried")]
+    return {
+        "since_previous": len(new),
+        "by_volunteers_since_previous": sum(entry.get("by") == "volunteer" for entry in new),
+        "listed": len(withdrawn),
+    }
+
+
 def release_counts(plan: ReleasePlan) -> dict:
     """Counts per split, scenario, source and target type; simulated images apart."""
     items = Counter()
@@ -177,6 +190,11 @@ def release_counts(plan: ReleasePlan) -> dict:
             {"split": split, "source": source, "images": n}
             for (split, source), n in sorted(simulated.items())
         ],
+        "photos_by_consent_terms": _tally(
+            record.consent_terms
+            for record in plan.memorisation_images + plan.probe_images
+            if record.source == "photo"
+        ),
         "reused_probe_images": plan.reused_probe_images,
         "unused_inputs": plan.unused_inputs,
     }

@@ -12,6 +12,7 @@ NAVIGATION = [
     ("curation:render-start", "Render forms", MAINTAINER),
     ("curation:review-adjudication", "Adjudication", MAINTAINER),
     ("curation:packet-list", "Packets", MAINTAINER),
+    ("curation:withdrawal-list", "Withdrawals", MAINTAINER),
     ("curation:scene-run-list", "Scenes", MAINTAINER),
     ("curation:release-list", "Releases", MAINTAINER),
     ("curation:scoring-list", "Scoring", MAINTAINER),

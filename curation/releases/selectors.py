@@ -6,6 +6,7 @@ from benchmark.release import ImageRecord
 from curation.core import storage
 from curation.core.models import Identity, Image, ImageStatus
 from curation.releases.models import Release, ReleaseStatus
+from curation.volunteers import consent
 
 
 def release_identities() -> list[dict]:
@@ -13,7 +14,8 @@ def release_identities() -> list[dict]:
 
 
 def accepted_image_records() -> list[ImageRecord]:
-    images = Image.objects.filter(status=ImageStatus.ACCEPTED).select_related("identity")
+    accepted = consent.releasable(Image.objects.filter(status=ImageStatus.ACCEPTED))
+    images = accepted.select_related("identity", "upload__consent")
     return [_record(image) for image in images.order_by("id")]
 
 
@@ -34,14 +36,29 @@ def _record(image: Image) -> ImageRecord:
         open=lambda: storage.open_binary(name),
         local_path=storage.local_path(name),
         s3_key=name if storage.uses_s3() else None,
+        consent_terms=consent.consent_terms(image),
     )
+
+
+def _latest_published() -> Release | None:
+    return Release.objects.filter(status=ReleaseStatus.PUBLISHED).order_by("-published_at").first()
+
+
+def release_withdrawals() -> list[dict]:
+    """withdrawals.jsonl: images of the latest release no longer accepted, and every photo
+    its volunteer withdrew (one entry per sha256; the volunteer's withdrawal says why)."""
+    latest = _latest_published()
+    by_volunteers = consent.release_withdrawals(
+        previous_published_at=latest.published_at if latest else None
+    )
+    taken = {entry["sha256"] for entry in by_volunteers}
+    others = [entry for entry in withdrawn_since_last_release() if entry["sha256"] not in taken]
+    return others + by_volunteers
 
 
 def withdrawn_since_last_release() -> list[dict]:
     """Images in the latest published release that are no longer accepted."""
-    latest = (
-        Release.objects.filter(status=ReleaseStatus.PUBLISHED).order_by("-published_at").first()
-    )
+    latest = _latest_published()
     if latest is None:
         return []
     gone = latest.members.exclude(image__status=ImageStatus.ACCEPTED).select_related("image")

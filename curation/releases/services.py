@@ -97,7 +97,7 @@ def release_export(run, release: Release) -> dict:
             config,
             out_dir,
             sink=sink,
-            withdrawn=selectors.withdrawn_since_last_release(),
+            withdrawn=selectors.release_withdrawals(),
             progress=lambda done, total, message: run_progress(run, done, total, message),
         )
     except storage.StorageUnavailable as error:

@@ -44,3 +44,18 @@ def code_tries_per_window() -> int:
 
 def code_window_s() -> int:
     return getattr(settings, "PACKET_CODE_WINDOW_S", 900)
+
+
+def terms_version() -> str:
+    """The terms a volunteer must have agreed to before any upload."""
+    return getattr(settings, "CONSENT_TERMS_VERSION", "1")
+
+
+def terms_template(version: str) -> str:
+    return f"curation/volunteers/terms/{version}.html"
+
+
+def withdrawal_grace_days() -> int:
+    """Days a withdrawn photo's files are kept before the cleanup deletes them (only its
+    sha256 stays)."""
+    return getattr(settings, "WITHDRAWAL_GRACE_DAYS", 30)

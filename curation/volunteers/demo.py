@@ -12,7 +12,7 @@ from benchmark import photos, vocab
 from curation.core import storage
 from curation.core.jobs import run_now
 from curation.core.models import Identity, Pool
-from curation.volunteers import services
+from curation.volunteers import consent, services
 from curation.volunteers.models import Packet, Upload, UploadState
 
 # One simulated photo per scenario, each of another probe identity.
@@ -71,6 +71,7 @@ def _simulated_photo(packet: Packet, *, seed: int):
         raw_key=f"{storage.RAW_UPLOAD_PREFIX}{packet.code}/{uuid.uuid4()}",
         declared_type="image/jpeg",
         simulated=True,
+        consent=consent.consent_record(user=packet.volunteer) if packet.volunteer else None,
         state=UploadState.RECEIVED,
         received_at=timezone.now(),
     )

@@ -34,6 +34,7 @@ class PacketStatus(models.TextChoices):
 # Statuses in which a (new) photo may be sent for a packet.
 UPLOAD_OPEN = frozenset({PacketStatus.ISSUED, PacketStatus.REJECTED})
 
+WITHDRAWN = "You withdrew this photo: it will not be published. You can send a new one."
 REVIEW_REJECTION = (
     "A reviewer could not use this photo (for example the writing is hard to read, the "
     "sheet is cut off, or something personal is visible). Please take a new photo of the "
@@ -165,6 +166,14 @@ class Upload(models.Model):
         "core.JobRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     simulated = models.BooleanField(default=False, help_text="A demo photo, not a real one.")
+    consent = models.ForeignKey(
+        "Consent",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="uploads",
+        help_text="The consent the photo was sent under; releases need one per photo.",
+    )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -196,5 +205,56 @@ class Upload(models.Model):
         if self.state == UploadState.FAILED:
             return self.reason
         if self.packet_status == PacketStatus.REJECTED:
-            return REVIEW_REJECTION
+            return WITHDRAWN if hasattr(self.image, "withdrawal") else REVIEW_REJECTION
         return ""
+
+
+class Consent(models.Model):
+    """A volunteer agreed to one version of the terms (templates/curation/volunteers/terms/)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="consents"
+    )
+    terms_version = models.CharField(max_length=40)
+    agreed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-agreed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "terms_version"], name="consent_once_per_terms")
+        ]
+
+    def __str__(self):
+        return f"{self.user} agreed to terms {self.terms_version}"
+
+
+class WithdrawalScope(models.TextChoices):
+    PHOTO = "photo", "One photo"
+    ALL = "all", "All their photos"
+    ACCOUNT = "account", "Their account"
+
+
+class Withdrawal(models.Model):
+    """A photo its volunteer took back. The sha256 outlives the files (deleted after the
+    grace period), so every later release lists it and the release check proves it absent."""
+
+    image = models.OneToOneField(
+        Image, null=True, blank=True, on_delete=models.SET_NULL, related_name="withdrawal"
+    )
+    sha256 = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="withdrawals",
+    )
+    scope = models.CharField(max_length=8, choices=WithdrawalScope.choices)
+    withdrawn_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    files_deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-withdrawn_at", "-id"]
+
+    def __str__(self):
+        return f"Withdrawal of {self.sha256[:12]} ({self.scope})"

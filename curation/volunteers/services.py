@@ -24,7 +24,7 @@ from curation.core import storage
 from curation.core.jobs import start_job
 from curation.core.models import Identity, Image, ImageStatus, Pool, Scenario, Source
 from curation.core.roles import VOLUNTEER, user_roles
-from curation.volunteers import conf
+from curation.volunteers import conf, consent
 from curation.volunteers.models import (
     CODE_LENGTH,
     Packet,
@@ -50,6 +50,12 @@ class PacketUnavailable(Exception):
 
 class UploadRefused(Exception):
     """An upload cannot start or finish; the message is for the volunteer."""
+
+
+CONSENT_NEEDED = (
+    "Before a photo can be sent, the volunteer who holds this packet must read and agree to "
+    "the volunteers' terms: sign in, open My packets and follow the link to the terms."
+)
 
 
 # --- packets -------------------------------------------------------------------------
@@ -200,6 +206,15 @@ def _check_upload_allowed(packet: Packet) -> None:
         )
 
 
+def _required_consent(packet: Packet, user):
+    """The consent a photo for `packet` is sent under; refused without one to the current
+    terms (for S3 and local uploads alike: both start and finish here)."""
+    agreed = consent.consent_for_upload(packet, user)
+    if agreed is None:
+        raise UploadRefused(CONSENT_NEEDED)
+    return agreed
+
+
 def _check_claims(declared_type: str, declared_size: int | None) -> None:
     """Refuse early what the browser itself says is wrong; the job checks the real file."""
     max_bytes = conf.photo_max_bytes()
@@ -213,10 +228,11 @@ def _check_claims(declared_type: str, declared_size: int | None) -> None:
 
 
 def upload_start(
-    packet: Packet, *, declared_type: str, declared_size: int | None, local_url: str
+    packet: Packet, *, declared_type: str, declared_size: int | None, local_url: str, user=None
 ) -> UploadTarget:
     """Record an upload attempt and say where its bytes go (a presigned POST on S3)."""
     _check_upload_allowed(packet)
+    agreed = _required_consent(packet, user)
     _check_claims(declared_type, declared_size)
     an_hour_ago = timezone.now() - timedelta(hours=1)
     if packet.uploads.filter(created_at__gte=an_hour_ago).count() >= conf.uploads_per_hour():
@@ -225,6 +241,7 @@ def upload_start(
         packet=packet,
         raw_key=f"{storage.RAW_UPLOAD_PREFIX}{packet.code}/{uuid.uuid4()}",
         declared_type=declared_type[:100],
+        consent=agreed,
     )
     if not storage.uses_s3():
         return UploadTarget(upload=upload, url=local_url, fields=None)
@@ -249,6 +266,7 @@ def _awaiting_upload(packet: Packet, **lookup) -> Upload:
 def upload_receive_file(packet: Packet, *, upload_uuid: str, content, user) -> Upload:
     """Local-disk storage: the site itself stores the posted file as the raw upload."""
     _check_upload_allowed(packet)
+    _required_consent(packet, user)
     try:
         upload = _awaiting_upload(packet, uuid=uuid.UUID(upload_uuid))
     except ValueError:
@@ -287,6 +305,10 @@ def _receive(packet: Packet, *, raw_key: str, user) -> tuple[Upload, UploadRefus
     except UploadRefused as refusal:
         _set_superseded(upload)
         return upload, refusal
+    try:
+        upload.consent = _required_consent(packet, user)
+    except UploadRefused as refusal:
+        return upload, refusal
     volunteer = user if user is not None and VOLUNTEER in user_roles(user) else None
     upload.state, upload.received_at, upload.uploaded_by = (
         UploadState.RECEIVED,
@@ -294,7 +316,9 @@ def _receive(packet: Packet, *, raw_key: str, user) -> tuple[Upload, UploadRefus
         user if user is not None and user.is_authenticated else None,
     )
     upload.run = upload_start_processing(upload, user=volunteer)
-    upload.save(update_fields=["state", "received_at", "uploaded_by", "run", "updated_at"])
+    upload.save(
+        update_fields=["state", "received_at", "uploaded_by", "run", "consent", "updated_at"]
+    )
     packet.current_upload = upload
     if packet.volunteer_id is None and volunteer is not None:
         packet.volunteer = volunteer

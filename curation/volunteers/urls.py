@@ -1,6 +1,6 @@
 from django.urls import path
 
-from curation.volunteers import views
+from curation.volunteers import consent_views, views
 
 urlpatterns = [
     path("packets/", views.packet_list, name="packet-list"),
@@ -8,6 +8,11 @@ urlpatterns = [
     path("packets/request/", views.packet_request, name="packet-request"),
     path("packets/find/", views.packet_find, name="packet-find"),
     path("packets/batches/<int:pk>/pdf", views.packet_batch_pdf, name="packet-batch-pdf"),
+    path("packets/terms/", consent_views.consent_terms, name="consent-terms"),
+    path("packets/withdraw/all/", consent_views.photos_withdraw_all, name="photo-withdraw-all"),
+    path("packets/withdraw/account/", consent_views.account_withdraw, name="account-withdraw"),
+    path("packets/withdraw/<uuid:upload>/", consent_views.photo_withdraw, name="photo-withdraw"),
+    path("withdrawals/", consent_views.withdrawal_list, name="withdrawal-list"),
     path("packets/<str:code>/", views.packet_detail, name="packet-detail"),
     path("packets/<str:code>/pdf", views.packet_pdf, name="packet-pdf"),
     path("packets/<str:code>/reprocess/", views.packet_reprocess, name="packet-reprocess"),

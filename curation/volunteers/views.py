@@ -234,6 +234,7 @@ def packet_upload_start(request: HttpRequest, token: str) -> JsonResponse:
             declared_type=str(claims.get("type") or ""),
             declared_size=_int_or_none(claims.get("size")),
             local_url=reverse("curation:packet-upload-file", kwargs={"token": token}),
+            user=request.user,
         )
     except services.UploadRefused as error:
         return JsonResponse({"error": str(error)}, status=409)

@@ -96,6 +96,8 @@ class World:
                 "simulated": False,
                 "provenance": {"made_by": "tests"},
                 "suffix": ".png",
+                # A site hands over photos with the consent terms they were sent under.
+                "consent_terms": "1" if record.get("source") == "photo" else None,
                 **record,
             },
         )

@@ -273,6 +273,31 @@ def test_withdrawals_are_listed_for_the_next_version(build, tmp_path, read_jsonl
     assert manifest["version"] == "0.1.0"
 
 
+def test_it_refuses_a_photo_without_consent_among_the_inputs(build, world, tmp_path):
+    photo = next(record for record in world.images if record.source == "photo")
+    world.replace_image(photo.key, consent_terms=None)
+    with pytest.raises(ReleaseError, match="a photo needs the consent terms"):
+        build(tmp_path / "release")
+
+
+def test_the_card_states_the_consent_terms_and_the_new_withdrawals(build, tmp_path):
+    out = tmp_path / "release"
+    withdrawn = [
+        {"sha256": "ab" * 32, "reason": "volunteer", "by": "volunteer", "carried": False},
+        {"sha256": "cd" * 32, "reason": "volunteer", "by": "volunteer", "carried": True},
+    ]
+    manifest = build(out, withdrawn=withdrawn)
+    assert manifest["counts"]["photos_by_consent_terms"] == {"1": 3}
+    assert manifest["counts"]["withdrawals"] == {
+        "since_previous": 1,
+        "by_volunteers_since_previous": 1,
+        "listed": 2,
+    }
+    card = (out / "README.md").read_text()
+    assert "Consent terms behind the photos: version 1: 3 photos." in card
+    assert "Images withdrawn since the previous release: 1 (1 photos withdrawn" in card
+
+
 def test_it_refuses_a_withdrawn_image_among_the_inputs(build, world, tmp_path):
     withdrawn = [{"sha256": world.images[0].sha256, "reason": "blurred"}]
     with pytest.raises(ReleaseError, match="is listed as withdrawn"):

@@ -247,3 +247,16 @@ def test_a_kind_named_like_the_start_of_another_is_counted_apart(build, tmp_path
     hidden = clashes - release_check.SHOWN_PER_KIND
     assert f"shared identity value: ... and {hidden} more" in problems
     assert not any(p.startswith("shared identity: ...") for p in problems)
+
+
+def test_it_reports_a_photo_without_consent(build, tmp_path, read_jsonl):
+    out = tmp_path / "release"
+    build(out)
+    metadata = out / "probe" / "metadata.jsonl"
+    rows = read_jsonl(metadata)
+    photo = next(row for row in rows if row["source"] == "photo")
+    assert photo["consent_terms"] == "1"
+    photo["consent_terms"] = None
+    metadata.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    problems = check_release(out)
+    assert f"photo without consent: probe/{photo['file_name']} names no consent terms" in problems

@@ -5,7 +5,7 @@ import pytest
 
 from curation.core import services as core_services
 from curation.core.models import Identity, Pool
-from curation.volunteers import services
+from curation.volunteers import consent, services
 from curation.volunteers.models import Packet
 from tests.volunteers.helpers import TEST_MAX_BYTES, StorageReadCounter
 
@@ -23,6 +23,8 @@ def probe_identities(db):
 
 @pytest.fixture
 def packet(probe_identities, volunteer) -> Packet:
+    """A packet of a volunteer who agreed to the current terms."""
+    consent.consent_record(user=volunteer)
     return services.packet_request(user=volunteer, scenario="hiring")
 
 
@@ -32,6 +34,7 @@ def make_packet(probe_identities):
         batch = services.packets_create_batch(scenario=scenario, count=1, user=None)
         packet = batch.packets.get()
         if volunteer is not None:
+            consent.consent_record(user=volunteer)
             packet.volunteer = volunteer
             packet.save()
         return packet

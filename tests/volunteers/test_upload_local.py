@@ -10,7 +10,7 @@ from PIL import Image as PILImage
 
 from curation.core import storage
 from curation.core.models import ImageStatus, Source
-from curation.volunteers import tokens
+from curation.volunteers import consent, tokens
 from curation.volunteers.models import REVIEW_REJECTION, PacketStatus, Upload, UploadState
 from tests.volunteers.helpers import TEST_MAX_BYTES, photo_with_metadata
 
@@ -103,7 +103,7 @@ def test_no_second_photo_while_one_is_in_review(client, send, packet):
 def test_an_exact_duplicate_is_refused(send, make_packet, packet):
     photo = photo_with_metadata()
     send(packet, photo)
-    status = send(make_packet("finance"), photo)
+    status = send(make_packet("finance", volunteer=packet.volunteer), photo)
     assert status["status"] == PacketStatus.REJECTED
     assert "uploaded before" in status["reason"]
 
@@ -111,7 +111,7 @@ def test_an_exact_duplicate_is_refused(send, make_packet, packet):
 def test_a_near_duplicate_is_stored_and_flagged_for_reviewers(send, make_packet, packet):
     send(packet, photo_with_metadata(quality=95))
     first = Upload.objects.get(packet=packet).image
-    other = make_packet("finance")
+    other = make_packet("finance", volunteer=packet.volunteer)
     assert send(other, photo_with_metadata(quality=60))["status"] == PacketStatus.IN_REVIEW
     second = Upload.objects.get(packet=other).image
     assert second.sha256 != first.sha256
@@ -144,6 +144,7 @@ def test_a_signed_in_volunteer_who_uploads_claims_an_unclaimed_packet(
     client_as, volunteer, make_packet, django_capture_on_commit_callbacks
 ):
     packet = make_packet()
+    consent.consent_record(user=volunteer)
     client = client_as(volunteer)
     with django_capture_on_commit_callbacks(execute=True):
         _send(client, packet, photo_with_metadata())

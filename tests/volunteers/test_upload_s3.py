@@ -93,8 +93,10 @@ def test_a_photo_posted_to_s3_is_cleaned_and_the_raw_upload_deleted(
     assert stored.size == (480, 640) and not stored.getexif()
 
 
-def test_the_uploaded_call_only_accepts_this_packets_pending_key(client, s3, make_packet):
-    first, second = make_packet("hiring"), make_packet("finance")
+def test_the_uploaded_call_only_accepts_this_packets_pending_key(
+    client, s3, make_packet, volunteer
+):
+    first, second = make_packet("hiring", volunteer), make_packet("finance", volunteer)
     target = _start(client, first)
     assert _uploaded(client, second, target["key"]).status_code == 409
     assert _uploaded(client, first, "uploads/raw/elsewhere").status_code == 409
