@@ -12,6 +12,7 @@ answered samples, as `python -m benchmark score` counts them. `from-inspect` tur
 into a responses file for `score` and the site.
 """
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -82,10 +83,9 @@ def release_provenance(root: Path) -> dict:
     if manifest.is_file():
         data = manifest.read_bytes()
         facts["manifest_sha256"] = hashlib.sha256(data).hexdigest()
-        try:
+        # A damaged manifest still has a checksum; check-release says what is wrong with it.
+        with contextlib.suppress(ValueError, AttributeError):
             facts["release_version"] = json.loads(data).get("version")
-        except (ValueError, AttributeError):
-            pass  # the checksum still names the manifest; check-release says what is wrong
     return {**facts, "mmprivacy_version": __version__}
 
 

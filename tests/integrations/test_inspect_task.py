@@ -111,6 +111,7 @@ def assert_same_rates(metrics: dict, rows: list[dict]) -> None:
             assert math.isclose(metrics[f"{rate}_{framing}"], row[rate]), (rate, framing)
 
 
+@pytest.mark.slow
 def test_the_cli_runs_mockllm_on_40_items_and_score_reads_the_converted_log(tmp_path, inspect_env):
     release = make_release(tmp_path / "release")
     command = [str(Path(sys.executable).parent / "inspect"), "eval", TASK]
