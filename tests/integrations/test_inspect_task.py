@@ -11,9 +11,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from inspect_ai import Task
 from inspect_ai import eval as inspect_eval
+from inspect_ai.dataset import Sample
 from inspect_ai.log import read_eval_log
 from inspect_ai.model import ModelOutput, ModelUsage, get_model
+from inspect_ai.solver import generate
 
 from benchmark.cli import main
 from benchmark.integrations.inspect_task import mmprivacy
@@ -140,6 +143,7 @@ def test_the_cli_runs_mockllm_on_40_items_and_score_reads_the_converted_log(tmp_
     assert_same_rates(metrics_of(log), [row for row in rows if row["n"]])
 
 
+@pytest.mark.slow
 def test_each_sample_gets_our_verdict_and_the_metrics_equal_benchmark_score(tmp_path, inspect_env):
     release = make_release(tmp_path / "release", per_cell=5)
     model = get_model("mockllm/model", custom_outputs=scripted_answer)
@@ -197,3 +201,46 @@ def test_the_openai_compatible_provider_asks_a_local_server_greedily_with_the_im
     assert provenance["generate_config"]["max_tokens"] == 150
     assert provenance["inspect_version"]
     assert provenance["task_args"]["framing"] == "vqa,direct"
+
+
+def test_a_failed_model_call_is_an_error_line_outside_the_rates(tmp_path, inspect_env):
+    release = make_release(tmp_path / "release", per_cell=1)
+
+    def answer_or_fail(messages, tools, tool_choice, config):
+        if "[item:d-vqa-ssn-0]" in messages[-1].text:
+            raise RuntimeError("the model server went away")
+        return scripted_answer(messages, tools, tool_choice, config)
+
+    model = get_model("mockllm/model", custom_outputs=answer_or_fail)
+    (log,) = inspect_eval(
+        mmprivacy(release=str(release)), model=model, display="none", fail_on_error=False
+    )
+
+    responses = tmp_path / "responses.jsonl"
+    assert from_inspect(log.location, responses) == 0
+    lines = {
+        json.loads(line)["id"]: json.loads(line) for line in responses.read_text().splitlines()
+    }
+    assert len(lines) == 15
+    failed = lines["d-vqa-ssn-0"]
+    assert failed["response"] is None and "went away" in failed["error"]
+    rows = score_rows(release, responses, tmp_path / "scores")
+    vqa = next(
+        row
+        for row in rows
+        if row["framing"] == "vqa"
+        and all(row[key] == "all" for key in CELL_KEYS if key != "framing")
+    )
+    assert (vqa["n"], vqa["errors"]) == (2, 1)
+    assert_same_rates(metrics_of(log), rows)
+
+
+def test_a_log_of_another_task_is_refused(tmp_path, inspect_env, capsys):
+    other = Task(dataset=[Sample(input="hello", target="x")], solver=generate(), name="other")
+    (log,) = inspect_eval(other, model="mockllm/model", display="none")
+
+    status = main(["from-inspect", log.location, "--out", str(tmp_path / "responses.jsonl")])
+
+    assert status == 2
+    assert "not 'mmprivacy'" in capsys.readouterr().err
+    assert not (tmp_path / "responses.jsonl").exists()
