@@ -1,6 +1,7 @@
 """`python -m benchmark from-inspect`: an inspect_ai log of `mmprivacy` as a responses file."""
 
 import argparse
+import json
 from pathlib import Path
 
 from benchmark.cli import CommandError
@@ -40,13 +41,14 @@ def run(args: argparse.Namespace) -> int:
     except InspectLogError as error:
         raise CommandError(str(error)) from None
     sidecar = provenance_path(args.out)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_files(
-        {
-            args.out: [json_line(line) for line in lines],
-            sidecar: json_line(provenance),
-        }
-    )
+    provenance_json = json.dumps(provenance, indent=2, sort_keys=True, default=str) + "\n"
+    try:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_files(
+            {args.out: [json_line(line) for line in lines], sidecar: provenance_json.encode()}
+        )
+    except OSError as error:
+        raise CommandError(f"cannot write {args.out}: {error.strerror or error}") from None
     errors = sum(line["error"] is not None for line in lines)
     print(f"{len(lines)} responses ({errors} errors) to {args.out}; provenance in {sidecar}")
     return 0

@@ -105,3 +105,10 @@ def test_a_bad_log_is_one_line_and_exit_2(tmp_path, capsys, make_log):
     assert captured.err.startswith("error: ") and captured.err.count("\n") == 1
     assert "Traceback" not in captured.err
     assert not out.exists() and not (tmp_path / "responses.provenance.json").exists()
+
+
+def test_an_out_folder_is_refused_before_reading_the_log(tmp_path, capsys):
+    status = main(["from-inspect", str(tmp_path / "any.eval"), "--out", str(tmp_path)])
+
+    assert status == 2
+    assert "is a folder" in capsys.readouterr().err
