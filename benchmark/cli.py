@@ -17,6 +17,7 @@ COMMANDS = {
     "check-release": "benchmark.commands.check_release",
     "ask": "benchmark.commands.ask",
     "score": "benchmark.commands.score",
+    "from-inspect": "benchmark.commands.from_inspect",
 }
 
 

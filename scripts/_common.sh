@@ -19,7 +19,7 @@ find_python() {
 ensure_venv() {
   local stamp="$VENV/.requirements.sha256" want
   # Any change to a file that declares dependencies reinstalls.
-  want="$(cat "$ROOT/pyproject.toml" "$ROOT/requirements.txt" "$ROOT/requirements-test.txt" |
+  want="$(cat "$ROOT/pyproject.toml" "$ROOT/requirements.txt" "$ROOT/requirements-test.txt" "$ROOT/requirements-inspect.txt" |
     sha256sum | cut -d' ' -f1)"
   if [ ! -x "$PY" ]; then
     echo "==> Creating the virtual environment in .venv"
@@ -29,6 +29,7 @@ ensure_venv() {
     echo "==> Installing requirements (first run takes a few minutes)"
     "$PY" -m pip install --quiet --upgrade pip
     (cd "$ROOT" && "$PY" -m pip install --quiet -r requirements.txt -r requirements-test.txt)
+    (cd "$ROOT" && "$PY" -m pip install --quiet --no-deps -r requirements-inspect.txt)
     echo "$want" > "$stamp"
   fi
 }
