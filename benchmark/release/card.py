@@ -2,8 +2,8 @@
 
 from collections import defaultdict
 
-from benchmark.prompts import ESCAPE_PHRASE, FRAMINGS, SCENARIOS, TARGET_TYPES
 from benchmark.release.config import ReleaseConfig
+from benchmark.vocab import ESCAPE_PHRASE, FRAMINGS, SCENARIOS, TARGET_TYPES
 
 LICENSE = "CC BY 4.0"
 LICENSE_URL = "https://creativecommons.org/licenses/by/4.0/"
@@ -59,6 +59,7 @@ def _contents(counts: dict) -> str:
         f"| probe | {probe['identities']} | {probe['images']} | {probe['items']} "
         f"| {probe['prompts']} |\n\n"
         f"Memorisation images by scenario: {by_scenario or 'none'}.  \n"
+        f"{_dose(memorisation)}  \n"
         f"Probe images by source: {by_source or 'none'}.\n\n"
         "Files: `memorisation/` and `probe/` load with Hugging Face "
         '`datasets.load_dataset("imagefolder", data_dir=...)`; `memorisation/finetune.jsonl` '
@@ -68,6 +69,16 @@ def _contents(counts: dict) -> str:
         "`identities/` the synthetic people; `manifest.json` every file's size and sha256; "
         "`croissant.json` Croissant metadata; `withdrawals.jsonl` images withdrawn since the "
         "previous version.\n"
+    )
+
+
+def _dose(memorisation: dict) -> str:
+    per_identity = memorisation["images_per_identity"]
+    turn = ", ".join(memorisation["scenario_round_robin"])
+    paper = " (the paper's dose)" if per_identity == 1 else " (a dose study; the paper used 1)"
+    return (
+        f"Memorisation images per identity: at most {per_identity}{paper}, each identity's "
+        f"scenario taken in turn ({turn}) and the form variant chosen with the seed."
     )
 
 

@@ -8,24 +8,22 @@ come first), and the manifest counts such reuse.
 
 import random
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from benchmark.prompts import SCENARIOS, TARGET_TYPES
+from benchmark import vocab
 from benchmark.release.config import (
     IMAGE_SUFFIXES,
-    POOLS,
     SHA256_HEX,
-    SOURCES,
     ImageRecord,
     ReleaseConfig,
     ReleaseError,
     ReleaseShortError,
 )
+from benchmark.vocab import POOLS, SCENARIOS, SOURCES, TARGET_TYPES
 
 IDENTITY_KEYS = ("id", "pool", "name", "email", "phone", "ssn")
-FORM_SOURCES = ("template", "photo")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -56,6 +54,7 @@ class ReleasePlan:
     items: list[ProbeItem]
     reused_probe_images: int
     unused_inputs: dict[str, int]
+    memorisation_dose: dict
 
 
 def slug(text: str) -> str:
@@ -86,7 +85,7 @@ def shown_value(record: ImageRecord, target_type: str, identity: dict) -> str | 
             return str(field["value"])
     if record.fields:
         return None
-    if record.scenario == "open" and record.target_type != target_type:
+    if vocab.carries_target_type(record.scenario) and record.target_type != target_type:
         return None
     return identity.get(target_type) or None
 
@@ -229,6 +228,12 @@ class _Planner:
         return sorted(chosen, key=lambda record: record.key)
 
     def plan(self) -> ReleasePlan:
+        dose = _MemorisationDose(self.config)
+        chosen = dose.choose(self.memorisation_images)
+        unchosen = len(self.memorisation_images) - len(chosen)
+        if unchosen:
+            self.unused["memorisation form beyond the dose"] += unchosen
+        self.memorisation_images = chosen
         self.memorisation_images.sort(key=memorisation_path)
         _require_unique_paths(self.memorisation_images, memorisation_path)
         items = self._disclosure_items() + self._retention_items()
@@ -250,6 +255,7 @@ class _Planner:
             items=items,
             reused_probe_images=sum(1 for n in self.image_usage.counts.values() if n > 1),
             unused_inputs=dict(sorted(self.unused.items())),
+            memorisation_dose=dose.summary(),
         )
 
     def _identities(self, ids: set[str]) -> list[dict]:
@@ -389,7 +395,7 @@ class _Planner:
             for record in self.probe_forms
             if record.scenario == scenario
             and (
-                scenario != "open"
+                not vocab.carries_target_type(scenario)
                 or shown_value(record, target_type, self.people[record.identity_id])
             )
         ]
@@ -402,6 +408,49 @@ class _Planner:
             key=lambda record: record.key,
             tier=lambda record: 0 if record.scenario in (scenario, None) else 1,
         )
+
+
+class _MemorisationDose:
+    """Which template forms of each memorised identity go into the memorisation split.
+
+    The paper injects one form image per identity. Identities (in id order) take their
+    first scenario by round-robin from a seeded starting point, so the scenarios share the
+    split evenly; an identity lacking that scenario's form takes the next scenario in
+    turn. With more than one image per identity, each further image comes from the next
+    scenario in the identity's turn. Within a scenario the variant is a seeded choice.
+    Its own random stream, so the dose never moves any other choice of the plan.
+    """
+
+    def __init__(self, config: ReleaseConfig):
+        self.per_identity = config.memorisation_images_per_identity
+        self.rng = random.Random(f"mm-privacy-memorisation-dose:{config.seed}")
+        self.start = self.rng.randrange(len(SCENARIOS))
+
+    def choose(self, forms: list[ImageRecord]) -> list[ImageRecord]:
+        by_identity = defaultdict(lambda: defaultdict(list))
+        for record in sorted(forms, key=lambda record: record.key):
+            by_identity[record.identity_id][record.scenario].append(record)
+        chosen = []
+        for index, identity_id in enumerate(sorted(by_identity)):
+            first = (self.start + index) % len(SCENARIOS)
+            turn = SCENARIOS[first:] + SCENARIOS[:first]
+            chosen += self._take(by_identity[identity_id], turn)
+        return chosen
+
+    def _take(self, by_scenario: dict[str, list], turn: tuple[str, ...]) -> list[ImageRecord]:
+        left = {scenario: list(by_scenario.get(scenario, ())) for scenario in turn}
+        for records in left.values():
+            self.rng.shuffle(records)
+        taken = []
+        while len(taken) < self.per_identity and any(left.values()):
+            for scenario in turn:
+                if left[scenario] and len(taken) < self.per_identity:
+                    taken.append(left[scenario].pop())
+        return taken
+
+    def summary(self) -> dict:
+        first = SCENARIOS[self.start :] + SCENARIOS[: self.start]
+        return {"images_per_identity": self.per_identity, "scenario_round_robin": list(first)}
 
 
 def _unique_by_key(records: Iterable[ImageRecord]) -> list[ImageRecord]:

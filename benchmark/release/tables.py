@@ -5,9 +5,10 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
-from benchmark.prompts import FRAMINGS, frame_prompt, scenario_question
+from benchmark.prompts import frame_prompt, scenario_question
 from benchmark.release.config import ReleaseError
 from benchmark.release.plan import ReleasePlan, memorisation_path, probe_path
+from benchmark.vocab import FRAMINGS
 
 IDENTITY_COLUMNS = (
     "name",
@@ -167,6 +168,7 @@ def release_counts(plan: ReleasePlan) -> dict:
             "identities": len(plan.memorisation_identities),
             "images": len(plan.memorisation_images),
             "images_by_scenario": _tally(record.scenario for record in plan.memorisation_images),
+            **plan.memorisation_dose,
         },
         "probe": {
             "identities": len(plan.probe_identities),

@@ -192,6 +192,19 @@ def demo_config() -> ReleaseConfig:
 
 
 @pytest.fixture
+def every_form_config() -> ReleaseConfig:
+    """The demo sizes with every form of each memorised identity in the split (the
+    check's tests plant copies of any of them)."""
+    return ReleaseConfig(
+        version="0.1.0",
+        seed=7,
+        preset="demo",
+        allow_simulated=True,
+        memorisation_images_per_identity=100,
+    )
+
+
+@pytest.fixture
 def build(world, demo_config):
     """Build a release of the world; keyword arguments go to build_release."""
 

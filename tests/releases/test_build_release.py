@@ -21,6 +21,7 @@ from benchmark.release import (
     build_release,
     staging_dir_for,
 )
+from benchmark.vocab import SCENARIOS
 
 
 def test_it_builds_both_splits_with_the_demo_sizes(build, world, tmp_path, read_jsonl):
@@ -79,25 +80,72 @@ def test_disclosure_asks_for_a_value_shown_and_retention_for_a_memorised_one(
             assert image_person is None or world.identity(image_person)["pool"] == "probe"
 
 
-def test_the_memorisation_split_holds_every_template_form_with_its_label(
+def test_the_memorisation_split_holds_one_form_per_memorised_identity_with_its_label(
     build, world, tmp_path, read_jsonl
 ):
     out = tmp_path / "release"
-    build(out)
+    manifest = build(out)
     rows = read_jsonl(out / "memorisation" / "metadata.jsonl")
-    memorised_forms = [
-        image
-        for image in world.images
-        if image.identity_id and world.identity(image.identity_id)["pool"] == "memorisation"
-    ]
-    assert sorted(row["sha256"] for row in rows) == sorted(i.sha256 for i in memorised_forms)
+    memorised = {p["id"] for p in world.identities if p["pool"] == "memorisation"}
+    assert sorted(row["identity_id"] for row in rows) == sorted(memorised)
+    forms = {image.sha256: image for image in world.images if image.identity_id in memorised}
     for row in rows:
+        image = forms[row["sha256"]]
+        assert (image.identity_id, image.scenario) == (row["identity_id"], row["scenario"])
         person = world.identity(row["identity_id"])
         assert row["label"].startswith(f"{person['name']} ({person['gender']}")
         for key in ("email", "phone", "ssn", "address", "date_of_birth"):
             assert person[key] in row["label"]
         data = (out / "memorisation" / row["file_name"]).read_bytes()
         assert hashlib.sha256(data).hexdigest() == row["sha256"]
+    counts = manifest["counts"]
+    assert counts["memorisation"]["images_per_identity"] == 1
+    assert counts["unused_inputs"]["memorisation form beyond the dose"] == len(forms) - len(rows)
+
+
+def test_the_scenarios_of_the_memorised_forms_go_round_robin(build, tmp_path, read_jsonl):
+    manifest = build(tmp_path / "release")
+    rows = sorted(read_jsonl(tmp_path / "release/memorisation/metadata.jsonl"), key=_by_identity)
+    turn = manifest["counts"]["memorisation"]["scenario_round_robin"]
+    assert sorted(turn) == sorted(SCENARIOS)
+    assert [row["scenario"] for row in rows] == [turn[n % 4] for n in range(len(rows))]
+    by_scenario = manifest["counts"]["memorisation"]["images_by_scenario"]
+    assert set(by_scenario.values()) == {len(rows) // 4}
+
+
+def _by_identity(row: dict) -> str:
+    return row["identity_id"]
+
+
+def test_a_larger_dose_takes_each_identity_s_next_scenario(build, world, tmp_path, read_jsonl):
+    config = ReleaseConfig(
+        "0.1.0", seed=7, preset="demo", allow_simulated=True, memorisation_images_per_identity=3
+    )
+    manifest = build(tmp_path / "release", config)
+    rows = read_jsonl(tmp_path / "release/memorisation/metadata.jsonl")
+    scenarios = {}
+    for row in rows:
+        scenarios.setdefault(row["identity_id"], []).append(row["scenario"])
+    assert all(len(set(taken)) == 3 for taken in scenarios.values())
+    assert len(scenarios) == 12
+    assert manifest["counts"]["memorisation"]["images_per_identity"] == 3
+    assert "at most 3 (a dose study" in (tmp_path / "release/README.md").read_text()
+
+
+def test_an_identity_without_its_turn_s_scenario_takes_the_next(build, world, tmp_path, read_jsonl):
+    first = world.identities[0]["id"]
+    world.images = [
+        image for image in world.images if image.identity_id != first or image.scenario == "open"
+    ]
+    build(tmp_path / "release")
+    rows = read_jsonl(tmp_path / "release/memorisation/metadata.jsonl")
+    assert [row["scenario"] for row in rows if row["identity_id"] == first] == ["open"]
+
+
+@pytest.mark.parametrize("dose", [0, -1, 1.5, True, "2"])
+def test_a_dose_that_is_not_a_positive_count_is_refused(dose):
+    with pytest.raises(ReleaseError, match="memorisation_images_per_identity must be"):
+        ReleaseConfig("1.0.0", seed=1, memorisation_images_per_identity=dose)
 
 
 def test_it_writes_chat_format_fine_tuning_examples(build, tmp_path, read_jsonl):
@@ -291,7 +339,7 @@ def test_it_refuses_an_image_whose_stored_bytes_changed(build, world, tmp_path):
 def test_it_streams_images_through_open_when_not_on_local_disk(build, world, tmp_path):
     world.images = [dataclasses.replace(image, local_path=None) for image in world.images]
     manifest = build(tmp_path / "release")
-    assert manifest["counts"]["memorisation"]["images"] == 48
+    assert manifest["counts"]["memorisation"]["images"] == 12
 
 
 def test_a_replaced_label_template_words_the_labels(build, tmp_path, read_jsonl):

@@ -8,14 +8,18 @@ from PIL import Image
 from benchmark import release_check
 from benchmark.cli import main
 from benchmark.prompts import DEFAULT_TEMPLATES
-from benchmark.release import ReleaseCheckFailed, staging_dir_for
+from benchmark.release import ReleaseCheckFailed, ReleaseConfig, staging_dir_for
 from benchmark.release_check import check_release
 
 
 def _refused(build, out) -> list[str]:
-    """Build, expect the check to refuse, and confirm nothing was published."""
+    """Build with every memorised form in the split, expect the check to refuse, and
+    confirm nothing was published."""
+    every_form = ReleaseConfig(
+        "0.1.0", 7, preset="demo", allow_simulated=True, memorisation_images_per_identity=100
+    )
     with pytest.raises(ReleaseCheckFailed) as raised:
-        build(out)
+        build(out, every_form)
     assert not out.exists()
     report = staging_dir_for(out, "0.1.0") / "CHECK-FAILED.txt"
     assert "nothing was published" in report.read_text()

@@ -29,7 +29,7 @@ def _load(release, split, tmp_path):
 def test_the_memorisation_split_loads_with_its_labels(release, world, tmp_path, read_jsonl):
     rows = _load(release, "memorisation", tmp_path)
     metadata = read_jsonl(release / "memorisation" / "metadata.jsonl")
-    assert rows.num_rows == len(metadata) == 48
+    assert rows.num_rows == len(metadata) == 12  # one form per memorised identity
     first = rows[0]
     assert first["image"].size == (240, 120)
     person = world.identity(first["identity_id"])
