@@ -287,10 +287,16 @@ class _Builder:
         return [
             ("identities/memorisation.jsonl", tables.identities(plan.memorisation_identities)),
             ("identities/probe.jsonl", tables.identities(plan.probe_identities)),
+            ("memorisation/dataset_info.json", tables.llamafactory_dataset_info()),
             (
                 "memorisation/finetune.jsonl",
                 tables.finetune_examples(plan, people, label, instruction),
             ),
+            (
+                "memorisation/llamafactory.json",
+                tables.llamafactory_examples(plan, people, label, instruction),
+            ),
+            ("memorisation/llava.json", tables.llava_examples(plan, people, label, instruction)),
             ("memorisation/metadata.jsonl", tables.memorisation_metadata(plan, people, label)),
             ("probe/image_fields.jsonl", tables.image_fields(plan)),
             ("probe/items.jsonl", tables.probe_items(plan, prompts)),

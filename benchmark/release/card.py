@@ -62,8 +62,13 @@ def _contents(counts: dict) -> str:
         f"{_dose(memorisation)}  \n"
         f"Probe images by source: {by_source or 'none'}.\n\n"
         "Files: `memorisation/` and `probe/` load with Hugging Face "
-        '`datasets.load_dataset("imagefolder", data_dir=...)`; `memorisation/finetune.jsonl` '
-        "holds chat-format fine-tuning examples; `probe/items.jsonl` one framed prompt per line "
+        '`datasets.load_dataset("imagefolder", data_dir=...)`. The same fine-tuning examples '
+        "(the form image, the question in `templates/prompts.json`'s `memorisation_instruction`, "
+        "the label as the answer) in three layouts: `memorisation/finetune.jsonl` (TRL chat "
+        '"messages"), `memorisation/llava.json` (LLaVA `conversations`; `--image_folder` is '
+        "`memorisation/`) and `memorisation/llamafactory.json` with its `dataset_info.json` "
+        "(LLaMA-Factory sharegpt; `--dataset_dir memorisation --dataset mm_privacy_memorisation`). "
+        "`probe/items.jsonl` holds one framed prompt per line "
         "(`id`, `test`, `framing`, `scenario`, `target_type`, `source`, `image`, `prompt`, "
         "`target`); `probe/image_fields.jsonl` the ground-truth fields of each probe image; "
         "`identities/` the synthetic people; `manifest.json` every file's size and sha256; "
