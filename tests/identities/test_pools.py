@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from benchmark.identities import (
     ACCOUNT_TYPES,
+    AREA_CODES,
     CITIZENSHIP_STATUSES,
     UNIQUE_FIELDS,
     IdentityGenerator,
@@ -28,6 +29,22 @@ KEYS = {
     "other_last_names", "citizenship_status", "authorization_expires", "occupation",
     "account_type", "mothers_maiden_name", "initial_deposit",
 }  # fmt: skip
+
+
+def reserved_by_nanpa(code: str) -> bool:
+    """NANPA's rules for codes that are not assignable geographic area codes: leading 0
+    or 1, N11 service codes, N9X (expansion), 37X and 96X (reserved), easily recognisable
+    codes (N00, 5XX/6XX personal and non-geographic ones such as 533 or 622, toll-free
+    8YY), 456 (international inbound), 555 (directory), 710 (US government)."""
+    return (
+        code[0] in "01"
+        or code[1:] == "11"
+        or code[1] == "9"
+        or code[:2] in ("37", "96")
+        or code[1:] == "00"
+        or (code[0] in "568" and code[1] == code[2])
+        or code in ("456", "555", "710")
+    )
 
 
 def normalised(people, field):
@@ -64,6 +81,35 @@ def test_ssns_and_phones_are_valid(seed, size):
         digits = normalise("phone", person["phone"])
         assert PHONE_DIGITS.fullmatch(digits), person["phone"]
         assert digits[1:3] != "11" and digits[4:6] != "11"  # no N11 service codes
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=SEEDS, memorisation=SIZES, probe=SIZES)
+def test_no_two_emails_share_a_local_part_in_or_across_pools(seed, memorisation, probe):
+    pools = make_pools(memorisation, probe, seed)
+    local_parts = [
+        person["email"].rpartition("@")[0].lower() for person in pools.memorisation + pools.probe
+    ]
+    assert len(set(local_parts)) == len(local_parts)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=SEEDS, size=st.integers(min_value=1, max_value=300))
+def test_phones_use_a_geographic_area_code_of_the_address_s_state(seed, size):
+    for person in make_pools(size, 0, seed).memorisation:
+        digits = normalise("phone", person["phone"])
+        assert digits[:3] in AREA_CODES[person["state"]], (person["phone"], person["state"])
+        assert digits[3:6] != "555"
+
+
+def test_the_area_code_file_holds_only_assignable_geographic_codes():
+    codes = [code for state_codes in AREA_CODES.values() for code in state_codes]
+    assert len(AREA_CODES) == 51  # the 50 states and DC, as the addresses
+    assert len(set(codes)) == len(codes) > 300
+    assert all(re.fullmatch(r"[2-9]\d\d", code) for code in codes)
+    assert [code for code in codes if reserved_by_nanpa(code)] == []
+    for toll_free in ("800", "833", "844", "855", "866", "877", "888", "900", "500", "600"):
+        assert reserved_by_nanpa(toll_free)
 
 
 @settings(max_examples=20, deadline=None)
@@ -154,4 +200,4 @@ def test_pool_contents_are_pinned_for_this_faker_release():
     assert hashlib.sha256(text.encode()).hexdigest() == PINNED_DIGEST
 
 
-PINNED_DIGEST = "f1ab082c50d0e48116260084c5a20d6bd324eff585fe8311928422e79b860b31"
+PINNED_DIGEST = "3d6e09df15c43daff7e035f59b675cd0a585c5942a23268803e4bcbf02640b5f"
