@@ -210,3 +210,27 @@ def _encoded(picture: Image.Image, kind: str) -> bytes:
     buffer = io.BytesIO()
     picture.save(buffer, kind, quality=95)
     return buffer.getvalue()
+
+
+def test_it_refuses_an_email_local_part_in_both_pools(build, world, tmp_path):
+    local = _memorised(world)["email"].split("@")[0]
+    _probe_person(world)["email"] = f"{local.upper()}@another-domain.net"
+    problems = _refused(build, tmp_path / "release")
+    assert any(p.startswith("repeated email local part") and local in p for p in problems)
+
+
+@pytest.mark.parametrize(
+    "phone", ["800-555-0101", "(555) 213-0101", "1-966-213-0101", "+1 372 213 0101 x4", "213-0101"]
+)
+def test_it_refuses_a_phone_outside_the_geographic_area_codes(build, world, tmp_path, phone):
+    _memorised(world)["phone"] = phone
+    problems = _refused(build, tmp_path / "release")
+    assert [p for p in problems if p.startswith("phone area code")] == [
+        f"phone area code: {_memorised(world)['id']}'s phone {phone!r} is not geographic"
+    ]
+
+
+def test_it_refuses_an_unassigned_area_code(build, world, tmp_path):
+    _memorised(world)["phone"] = "221-213-0101"  # assignable by the rules, not in service
+    problems = _refused(build, tmp_path / "release")
+    assert any("area code 221, not in service" in p for p in problems)
