@@ -1,7 +1,8 @@
 """Build a release under a staging folder, check it independently, publish it in one step.
 
-The staging folder `<out_dir>.staging-<version>` holds `release/` (the files being built)
-and `state/` (one marker per finished file group, listing its files). A rerun with the
+The sink's staging folder (`<out_dir>.staging-<version>` for a folder) holds `release/`
+(the files being built) and `state/` (one marker per finished file group, listing its
+files). A rerun with the
 same inputs skips finished groups and images already copied, so a killed export resumes;
 different inputs start the staging folder afresh. Nothing appears at `out_dir` until the
 check has passed and the staging folder is renamed.
@@ -32,44 +33,39 @@ from benchmark.release.config import (
 from benchmark.release.croissant import JSONL_FILES, croissant_metadata
 from benchmark.release.plan import ReleasePlan, memorisation_path, plan_release, probe_path
 from benchmark.release.sink import FileEntry, LocalSink, ReleaseSink
+from benchmark.release_check import check_release
 
 Progress = Callable[[int, int, str], None]
 FORMAT = "mm-privacy-release/1"
 CHECK_REPORT = "CHECK-FAILED.txt"
 
 
-def staging_dir_for(out_dir: str | Path, version: str) -> Path:
-    """Where a release for `out_dir` is built: a sibling folder, so publishing is a rename."""
-    out_dir = Path(out_dir).absolute()
-    return out_dir.with_name(f"{out_dir.name}.staging-{version}")
-
-
 def build_release(
     identities: list[dict],
     images: Iterable[ImageRecord],
     config: ReleaseConfig,
-    out_dir: str | Path,
+    destination: str | Path | ReleaseSink,
     *,
-    sink: ReleaseSink | None = None,
     progress: Progress | None = None,
     withdrawn: list[dict] | None = None,
     prompt_templates: str | Path | None = None,
     label_template: str | Path | None = None,
 ) -> dict:
-    """Build, check and publish a release at `out_dir`; returns its manifest without the
-    file list, plus `manifest_sha256` (the sha256 of manifest.json).
+    """Build, check and publish a release at `destination` (a folder, or any sink);
+    returns its manifest without the file list, plus `manifest_sha256` (the sha256 of
+    manifest.json).
 
     `withdrawn` lists images withdrawn since the previous version (`sha256`, `reason`).
     Raises ReleaseShortError when cells cannot be filled, ReleaseCheckFailed when the
-    independent check refuses the staged files, ReleaseExistsError when `out_dir` holds
-    another published release; a release already published from the same inputs is
-    returned as it is.
+    independent check refuses the staged files, ReleaseExistsError when the destination
+    holds another published release; a release already published from the same inputs
+    is returned as it is.
     """
-    staging = staging_dir_for(out_dir, config.version)
+    if not isinstance(destination, ReleaseSink):
+        destination = LocalSink(destination, config.version)
     builder = _Builder(
         config,
-        sink or LocalSink(staging / "release", out_dir),
-        staging,
+        destination,
         progress or (lambda done, total, message: None),
         _Templates(prompt_templates, label_template),
     )
@@ -154,10 +150,10 @@ class _Staging:
 
 
 class _Builder:
-    def __init__(self, config, sink, staging_root, progress, templates):
+    def __init__(self, config, sink: ReleaseSink, progress, templates):
         self.config = config
         self.sink = sink
-        self.staging_root = staging_root
+        self.staging_root = sink.staging_root
         self.progress = progress
         self.templates = templates
         self.done = 0
@@ -222,7 +218,7 @@ class _Builder:
 
     def _already_published(self, published: bytes, fingerprint: str) -> dict:
         manifest = json.loads(published)
-        where = getattr(self.sink, "out_dir", "the destination")
+        where = self.sink.name
         if manifest.get("version") != self.config.version:
             raise ReleaseExistsError(
                 f"{where} holds release {manifest.get('version')}; published releases are "
@@ -348,7 +344,7 @@ class _Builder:
         def check_progress(done: int, total: int, message: str) -> None:
             self._report(offset + min(done, self.total - offset), f"checking: {message}")
 
-        problems = self.sink.check(progress=check_progress)
+        problems = check_release(self.sink.root, progress=check_progress)
         if problems:
             report = self.staging_root / CHECK_REPORT
             report.write_text(

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from benchmark.release import ReleaseConfig, ReleaseError, build_release, staging_dir_for
+from benchmark.release import ReleaseConfig, ReleaseError, build_release
 from curation.core import storage
 from curation.core.jobs import JobFailed, run_progress
 from curation.core.models import Image
@@ -75,13 +75,11 @@ def export_release_job(run, *, release_id: int) -> dict:
     try:
         records = selectors.accepted_image_records()
         config = ReleaseConfig(**release.config)
-        out_dir, sink = _destination(release, config, records)
         manifest = build_release(
             selectors.release_identities(),
             records,
             config,
-            out_dir,
-            sink=sink,
+            _destination(release, records),
             withdrawn=selectors.withdrawn_since_last_release(),
             progress=lambda done, total, message: run_progress(run, done, total, message),
         )
@@ -109,15 +107,14 @@ def _mark_failed(release: Release, message: str) -> None:
     Release.objects.filter(pk=release.pk).update(status=ReleaseStatus.FAILED, error=message)
 
 
-def _destination(release: Release, config: ReleaseConfig, records) -> tuple[str, object]:
-    """Where build_release stages and publishes: a folder (its own sink), or an S3 prefix
-    staged in a local folder under var/ and published by S3ReleaseSink."""
+def _destination(release: Release, records) -> str | S3ReleaseSink:
+    """A folder (the library publishes it), or a sink that publishes to an S3 prefix after
+    building and checking under var/."""
     if not is_s3_destination(release.destination):
-        return release.destination, None
-    out_dir = Path(settings.VAR_DIR) / "release-staging" / config.version
+        return release.destination
     sources = {record.sha256: record.s3_key for record in records if record.s3_key}
-    staging = staging_dir_for(out_dir, config.version) / "release"
-    return str(out_dir), S3ReleaseSink(staging, release.destination, sources)
+    work_dir = Path(settings.VAR_DIR) / "release-staging" / release.version
+    return S3ReleaseSink(release.destination, sources, work_dir)
 
 
 def published_bytes(release: Release, name: str) -> bytes | None:

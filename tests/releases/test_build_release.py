@@ -6,6 +6,7 @@ import multiprocessing
 import os
 import random
 import signal
+import tarfile
 from collections import Counter, defaultdict
 
 import pytest
@@ -18,6 +19,7 @@ from benchmark.release import (
     ReleaseError,
     ReleaseExistsError,
     ReleaseShortError,
+    ReleaseSink,
     build_release,
     staging_dir_for,
 )
@@ -257,8 +259,7 @@ def test_an_interrupted_export_leaves_nothing_and_resumes(build, tmp_path, tree_
         build(out, progress=stop_after_40)
     assert not out.exists()
     staging = staging_dir_for(out, "0.1.0")
-    sink = _CountingSink(staging / "release", out)
-    manifest = build(out, sink=sink)
+    manifest = build(_CountingSink(out, "0.1.0"))
 
     images = manifest["counts"]["memorisation"]["images"] + manifest["counts"]["probe"]["images"]
     # Copies run on threads a bounded window ahead of the reported progress: at least
@@ -416,3 +417,38 @@ def test_the_photos_setting_limits_the_photos_asked_about(build, tmp_path, photo
     config = ReleaseConfig("0.1.0", seed=7, preset="demo", allow_simulated=True, photos=photos)
     manifest = build(tmp_path / "release", config)
     assert manifest["counts"]["probe"]["images_by_source"].get("photo", 0) == expected
+
+
+class _TarSink(ReleaseSink):
+    """A sink of another kind: the staged, checked release published as one tar file."""
+
+    def __init__(self, tar_path, work_dir):
+        super().__init__(work_dir, name=str(tar_path))
+        self.tar_path = tar_path
+
+    def published_manifest(self):
+        if not self.tar_path.exists():
+            return None
+        with tarfile.open(self.tar_path) as tar:
+            return tar.extractfile("manifest.json").read()
+
+    def publish(self):
+        with tarfile.open(self.tar_path, "w") as tar:
+            for path in sorted(self.root.rglob("*")):
+                if path.is_file():
+                    tar.add(path, arcname=path.relative_to(self.root).as_posix())
+
+
+def test_any_sink_behind_the_interface_gets_the_same_release(build, tmp_path, tree_bytes):
+    tar_path = tmp_path / "release.tar"
+    manifest = build(_TarSink(tar_path, tmp_path / "work"))
+    folder = build(tmp_path / "folder")
+    assert manifest["manifest_sha256"] == folder["manifest_sha256"]
+    with tarfile.open(tar_path) as tar:
+        packed = {member.name: tar.extractfile(member).read() for member in tar.getmembers()}
+    assert packed == tree_bytes(tmp_path / "folder")
+    assert not (tmp_path / "work").exists()
+    assert (
+        build(_TarSink(tar_path, tmp_path / "work"))["manifest_sha256"]
+        == (folder["manifest_sha256"])
+    )
