@@ -42,14 +42,15 @@ def release_prepare(
 ) -> Release:
     """Validate the config and record the release (or find the one already recorded
     for this version and place, so an interrupted export can be run again)."""
+    destination = _normalised_destination(destination or default_destination(version))
     config = ReleaseConfig(
         version=version,
         seed=seed,
         preset=preset or None,
         allow_simulated=allow_simulated,
+        date=_release_date(version, destination),
         **(sizes or {}),
     )
-    destination = _normalised_destination(destination or default_destination(version))
     release, created = Release.objects.get_or_create(
         version=version,
         destination=destination,
@@ -66,6 +67,13 @@ def release_prepare(
             "choose a new version number."
         )
     return release
+
+
+def _release_date(version: str, destination: str) -> str | None:
+    """A release is dated the day it is first prepared; running it again keeps that date
+    (the date is part of its config, so of its bytes)."""
+    started = Release.objects.filter(version=version, destination=destination).first()
+    return started.config.get("date") if started else timezone.localdate().isoformat()
 
 
 def export_release_job(run, *, release_id: int) -> dict:

@@ -53,6 +53,12 @@ def test_croissant_metadata_validates_and_lists_the_items(build, tmp_path, demo_
     out = tmp_path / "dated"
     build(out, dataclasses.replace(demo_config, date="2026-01-31"))
     dataset = mlcroissant.Dataset(jsonld=str(out / "croissant.json"))
+    issues = dataset.metadata.ctx.issues
+    assert (list(issues.errors), list(issues.warnings)) == ([], [])
+    metadata = json.loads((out / "croissant.json").read_text())
+    for recommended in ("datePublished", "citeAs", "license", "version", "creator", "keywords"):
+        assert metadata[recommended], recommended
+    assert metadata["datePublished"] == "2026-01-31"
     items = (out / "probe" / "items.jsonl").read_text().splitlines()
     records = list(dataset.records("probe_items"))
     assert len(records) == len(items)

@@ -189,3 +189,17 @@ def test_an_unexpected_failure_marks_the_release_failed(tmp_path, monkeypatch):
     assert "disk full" in str(error.value)
     release = Release.objects.get()
     assert release.status == ReleaseStatus.FAILED and "OSError: disk full" in release.error
+
+
+@pytest.mark.django_db
+def test_a_site_release_is_dated_and_its_croissant_validates_without_warnings(
+    accepted_demo_set, tmp_path
+):
+    import mlcroissant
+    from django.utils import timezone
+
+    _export(tmp_path / "dated")
+    metadata = json.loads((tmp_path / "dated/croissant.json").read_text())
+    assert metadata["datePublished"] == timezone.localdate().isoformat()
+    issues = mlcroissant.Dataset(jsonld=str(tmp_path / "dated/croissant.json")).metadata.ctx.issues
+    assert (list(issues.errors), list(issues.warnings)) == ([], [])
