@@ -11,7 +11,12 @@ from curation.scenes import selectors, services, tasks
 from curation.scenes.models import SceneRun
 
 DEMO_SEED = 5
-REAL_MODEL_SETTINGS = {"steps": bscenes.DEFAULT_STEPS, "width": 512, "height": 512, "batch_size": 4}
+REAL_MODEL_SETTINGS = {
+    "steps": bscenes.DEFAULT_STEPS,
+    "width": bscenes.DEFAULT_SIZE,
+    "height": bscenes.DEFAULT_SIZE,
+    "batch_size": 4,
+}
 RANDOM_WEIGHT_SETTINGS = {"steps": 2, "width": 128, "height": 128, "batch_size": 12}
 FALLBACK_NOTE = (
     "These scenes come from a tiny random-weight model (noise, marked simulated in provenance). "
