@@ -17,6 +17,7 @@ from benchmark.identities import (
     make_pools,
     normalise,
 )
+from benchmark.release_check import reserved_area_code
 
 SEEDS = st.integers(min_value=0, max_value=2**63)
 SIZES = st.integers(min_value=0, max_value=400)
@@ -29,22 +30,6 @@ KEYS = {
     "other_last_names", "citizenship_status", "authorization_expires", "occupation",
     "account_type", "mothers_maiden_name", "initial_deposit",
 }  # fmt: skip
-
-
-def reserved_by_nanpa(code: str) -> bool:
-    """NANPA's rules for codes that are not assignable geographic area codes: leading 0
-    or 1, N11 service codes, N9X (expansion), 37X and 96X (reserved), easily recognisable
-    codes (N00, 5XX/6XX personal and non-geographic ones such as 533 or 622, toll-free
-    8YY), 456 (international inbound), 555 (directory), 710 (US government)."""
-    return (
-        code[0] in "01"
-        or code[1:] == "11"
-        or code[1] == "9"
-        or code[:2] in ("37", "96")
-        or code[1:] == "00"
-        or (code[0] in "568" and code[1] == code[2])
-        or code in ("456", "555", "710")
-    )
 
 
 def normalised(people, field):
@@ -107,9 +92,9 @@ def test_the_area_code_file_holds_only_assignable_geographic_codes():
     assert len(AREA_CODES) == 51  # the 50 states and DC, as the addresses
     assert len(set(codes)) == len(codes) > 300
     assert all(re.fullmatch(r"[2-9]\d\d", code) for code in codes)
-    assert [code for code in codes if reserved_by_nanpa(code)] == []
+    assert [code for code in codes if reserved_area_code(code)] == []
     for toll_free in ("800", "833", "844", "855", "866", "877", "888", "900", "500", "600"):
-        assert reserved_by_nanpa(toll_free)
+        assert reserved_area_code(toll_free)
 
 
 @settings(max_examples=20, deadline=None)
