@@ -90,26 +90,32 @@ def _identity(number: int, pool: str) -> dict:
 
 def _plan_world(size: int) -> tuple[list[dict], list[tuple]]:
     """Identities and (key, identity, scenario, target type, source) for `size` images."""
-    probes = [_identity(1_000_000 + n, "probe") for n in range(PROBE_IDENTITIES)]
-    memorised_images = size - PROBE_IDENTITIES * 4 - SCENES
-    memorised = [_identity(n, "memorisation") for n in range(-(-memorised_images // 4))]
+    people = _people(size)
     images = []
-    for number, person in enumerate(probes + memorised):
+    for number, person in enumerate(people):
         for scenario in SCENARIOS:
             target_type = TYPES[number % 3] if scenario == "open" else None
             images.append((f"{person['id']}/{scenario}.png", person, scenario, target_type))
     images = images[: size - SCENES]
     for number in range(SCENES):
         images.append((f"scenes/{number:04d}.png", None, None, TYPES[number % 3]))
-    return probes + memorised, images
+    return people, images
+
+
+def _people(size: int) -> list[dict]:
+    """The probe identities, then enough memorised ones for four forms each."""
+    probes = [_identity(1_000_000 + n, "probe") for n in range(PROBE_IDENTITIES)]
+    memorised_images = size - PROBE_IDENTITIES * 4 - SCENES
+    return probes + [_identity(n, "memorisation") for n in range(-(-memorised_images // 4))]
 
 
 def generate(size: int, folder: Path) -> None:
-    """Write the world's images under folder/images and an index of their sha256."""
+    """Write the world's images under folder/images and an index of them: key, sha256,
+    scenario, target type and identity id ("-" for none) per line."""
     rng = np.random.default_rng(size)
     _, images = _plan_world(size)
     with open(folder / "index.txt", "w") as index:
-        for key, *_ in images:
+        for key, person, scenario, target_type in images:
             data = _picture(rng)
             path = folder / "images" / key
             try:
@@ -117,17 +123,29 @@ def generate(size: int, folder: Path) -> None:
             except FileNotFoundError:
                 path.parent.mkdir(parents=True)
                 path.write_bytes(data)
-            index.write(f"{key} {hashlib.sha256(data).hexdigest()}\n")
+            columns = (scenario, target_type, person["id"] if person else None)
+            described = " ".join(column or "-" for column in columns)
+            index.write(f"{key} {hashlib.sha256(data).hexdigest()} {described}\n")
 
 
-def _records(size: int, folder: Path):
-    from benchmark.release import ImageRecord
+class _Records:
+    """The world's image records, made afresh from the index on each iteration, as a
+    database query streams them: never all of them in memory at once."""
 
-    identities, images = _plan_world(size)
-    sha256 = dict(line.split() for line in (folder / "index.txt").read_text().splitlines())
-    records = []
-    for key, person, scenario, target_type in images:
-        path = str(folder / "images" / key)
+    def __init__(self, folder: Path, people: dict[str, dict]):
+        self.folder = folder
+        self.people = people
+
+    def __iter__(self):
+        with open(self.folder / "index.txt") as index:
+            for line in index:
+                yield self._record(*(None if part == "-" else part for part in line.split()))
+
+    def _record(self, key, sha256, scenario, target_type, identity_id):
+        from benchmark.release import ImageRecord
+
+        person = self.people.get(identity_id)
+        path = str(self.folder / "images" / key)
         shown = ("name", target_type) if scenario == "open" else ("name", *TYPES)
         fields = (
             [
@@ -137,24 +155,21 @@ def _records(size: int, folder: Path):
             if person
             else []
         )
-        records.append(
-            ImageRecord(
-                key=key,
-                source="template" if person else "diffusion",
-                scenario=scenario,
-                target_type=target_type,
-                identity_id=person["id"] if person else None,
-                fields=fields,
-                sha256=sha256[key],
-                phash="0" * 16,
-                simulated=False,
-                provenance={"renderer": "perf"},
-                suffix=".png",
-                open=partial(open, path, "rb"),
-                local_path=path,
-            )
+        return ImageRecord(
+            key=key,
+            source="template" if person else "diffusion",
+            scenario=scenario,
+            target_type=target_type,
+            identity_id=identity_id,
+            fields=fields,
+            sha256=sha256,
+            phash="0" * 16,
+            simulated=False,
+            provenance={"renderer": "perf"},
+            suffix=".png",
+            open=partial(open, path, "rb"),
+            local_path=path,
         )
-    return identities, records
 
 
 def _rss_now_mb() -> float:
@@ -170,7 +185,8 @@ def child(size: int, folder: Path, out: Path) -> None:
     from benchmark.release import ReleaseConfig, build_release
 
     Image.open(next((folder / "images" / "scenes").iterdir())).load()
-    identities, records = _records(size, folder)
+    identities = _people(size)
+    records = _Records(folder, {person["id"]: person for person in identities})
     records_mb = _rss_now_mb()
     marks = {}
 

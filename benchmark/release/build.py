@@ -55,7 +55,11 @@ def build_release(
     returns its manifest without the file list, plus `manifest_sha256` (the sha256 of
     manifest.json).
 
-    `withdrawn` lists images withdrawn since the previous version (`sha256`, `reason`).
+    `images` is read twice when it can be iterated afresh (a list, or a re-iterable such
+    as a streamed query): the plan keeps memorisation forms compact and reads their records
+    again to copy them, so memory stays flat however large that split; a one-pass iterator
+    is read into a list first. `withdrawn` lists images withdrawn since the previous
+    version (`sha256`, `reason`).
     Raises ReleaseShortError when cells cannot be filled, ReleaseCheckFailed when the
     independent check refuses the staged files, ReleaseExistsError when the destination
     holds another published release; a release already published from the same inputs
@@ -160,30 +164,31 @@ class _Builder:
         self.total = 0
 
     def run(self, identities, images, withdrawn) -> dict:
-        images = list(images)
+        if isinstance(images, Iterator):  # one pass only: the memorisation split reads again
+            images = list(images)
         plan = plan_release(
             identities, images, self.config, frozenset(entry["sha256"] for entry in withdrawn)
         )
         tables.check_labels(plan, self.templates.label)
-        fingerprint = self._fingerprint(plan, images, withdrawn)
+        fingerprint = self._fingerprint(plan, withdrawn)
         published = self.sink.published_manifest()
         if published is not None:
             return self._already_published(published, fingerprint)
         with _Staging(self.staging_root, fingerprint) as staging:
-            manifest = self._stage(staging, plan, identities, withdrawn, fingerprint)
+            manifest = self._stage(staging, plan, images, identities, withdrawn, fingerprint)
             self._check()
             self.sink.publish()
         shutil.rmtree(self.staging_root, ignore_errors=True)
         self._report(self.total, f"published release {self.config.version}")
         return manifest
 
-    def _stage(self, staging, plan, identities, withdrawn, fingerprint) -> dict:
+    def _stage(self, staging, plan, images, identities, withdrawn, fingerprint) -> dict:
         people = {identity["id"]: identity for identity in identities}
         table_files = self._tables(plan, people, withdrawn)
         card_and_manifest = 3
         images_count = len(plan.memorisation_images) + len(plan.probe_images)
         self.total = 2 * (images_count + len(table_files) + card_and_manifest)
-        self._images(staging, "memorisation-images", plan.memorisation_images, memorisation_path)
+        self._memorisation_images(staging, plan, images)
         self._images(staging, "probe-images", plan.probe_images, probe_path)
         self._text_group(staging, "tables", table_files)
         counts = tables.release_counts(plan)
@@ -194,7 +199,7 @@ class _Builder:
         self.done = done
         self.progress(done, self.total, message)
 
-    def _fingerprint(self, plan: ReleasePlan, images: list[ImageRecord], withdrawn) -> str:
+    def _fingerprint(self, plan: ReleasePlan, withdrawn) -> str:
         """A digest of everything the release's bytes depend on."""
         digest = hashlib.sha256()
         header = {
@@ -207,11 +212,7 @@ class _Builder:
         digest.update(tables.json_line(header))
         for identity in plan.memorisation_identities + plan.probe_identities:
             digest.update(tables.json_line(identity))
-        for record in sorted(images, key=lambda record: record.key):
-            digest.update(
-                f"{record.key}\0{record.source}\0{record.scenario}\0{record.target_type}\0"
-                f"{record.identity_id}\0{record.sha256}\0{record.simulated}\0{record.suffix}\n".encode()
-            )
+        digest.update(plan.inputs_digest.encode())
         for record in plan.probe_images:
             digest.update(tables.json_line({"f": record.fields, "p": record.provenance}))
         return digest.hexdigest()
@@ -233,6 +234,22 @@ class _Builder:
         self.progress(1, 1, f"already published: release {self.config.version} at {where}")
         manifest.pop("files")
         return {**manifest, "manifest_sha256": hashlib.sha256(published).hexdigest()}
+
+    def _memorisation_images(self, staging: _Staging, plan: ReleasePlan, images) -> None:
+        """The plan keeps memorisation forms compact: read the chosen ones' records again,
+        copy them in the order they come, list them in path order."""
+        group, chosen = "memorisation-images", plan.memorisation_images
+        if staging.marker(group).exists():
+            self._report(self.done + len(chosen), f"{group}: already staged")
+            return
+        keys, resumed = {form.key for form in chosen}, staging.resumed
+        records = (record for record in images if record.key in keys)
+        copies = ordered_map(
+            lambda record: self._copy(memorisation_path(record), record, resumed), records
+        )
+        entries = sorted(self._reported(copies), key=lambda entry: entry.path)
+        _require_as_planned(entries, chosen)
+        staging.write_group(group, entries)
 
     def _images(self, staging: _Staging, group: str, records, path_of) -> None:
         if staging.marker(group).exists():
@@ -353,6 +370,20 @@ class _Builder:
                 encoding="utf-8",
             )
             raise ReleaseCheckFailed(problems, report)
+
+
+def _require_as_planned(entries: list[FileEntry], chosen: list) -> None:
+    """The second read of the memorisation images found each planned one, unchanged
+    (`entries` and `chosen` are both in path order)."""
+    same = len(entries) == len(chosen) and all(
+        (entry.path, entry.sha256) == (memorisation_path(form), form.sha256)
+        for entry, form in zip(entries, chosen, strict=True)
+    )
+    if not same:
+        raise ReleaseError(
+            "the accepted images changed while the release was built (a memorisation image "
+            "is gone or has other bytes); export again"
+        )
 
 
 def _manifest_chunks(head: dict, entries: Iterator[FileEntry]) -> Iterator[bytes]:

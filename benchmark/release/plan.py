@@ -6,11 +6,16 @@ across cells an image is reused only when no unused candidate is left (the least
 come first), and the manifest counts such reuse.
 """
 
+import hashlib
 import random
 import re
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
 
 from benchmark import vocab
 from benchmark.release.config import (
@@ -47,7 +52,7 @@ class ProbeItem:
 
 @dataclass
 class ReleasePlan:
-    memorisation_images: list[ImageRecord]
+    memorisation_images: list["MemorisedForm"]
     memorisation_identities: list[dict]
     probe_images: list[ImageRecord]
     probe_identities: list[dict]
@@ -55,6 +60,7 @@ class ReleasePlan:
     reused_probe_images: int
     unused_inputs: dict[str, int]
     memorisation_dose: dict
+    inputs_digest: str  # of every record's description, whatever their order
 
 
 def slug(text: str) -> str:
@@ -96,11 +102,101 @@ def plan_release(
     config: ReleaseConfig,
     withdrawn_sha256: frozenset[str] = frozenset(),
 ) -> ReleasePlan:
+    """Plan from one pass over `images`: the probe side's records (bounded by the probe
+    pool and the preset) are kept whole, a memorisation form only as a `MemorisedForm`."""
     people = _index_identities(identities)
-    images = sorted(images, key=lambda record: record.key)
-    _validate_images(images, people, withdrawn_sha256)
-    _refuse_simulated(images, config)
-    return _Planner(people, images, config).plan()
+    intake = _Intake(people, withdrawn_sha256)
+    for record in images:
+        intake.add(record)
+    intake.finish()
+    _refuse_simulated(intake.simulated, config)
+    return _Planner(people, intake, config).plan()
+
+
+class MemorisedForm(NamedTuple):
+    """What the plan keeps of a memorisation form: enough to choose, place and describe
+    it. Its bytes come from its full record, read again when the split is copied."""
+
+    key: str
+    source: str
+    scenario: str
+    identity_id: str
+    sha256: str
+    simulated: bool
+    suffix: str
+
+    @classmethod
+    def of(cls, record: ImageRecord) -> "MemorisedForm":
+        return cls(*(getattr(record, name) for name in cls._fields))
+
+
+class _Intake:
+    """Validates the records one at a time and keeps what planning needs: probe-side
+    records whole, memorisation forms compact, a digest of every record's description
+    (the same whatever the order) and the keys as 8-byte hashes to find repeats."""
+
+    def __init__(self, people: dict[str, dict], withdrawn_sha256: frozenset[str]):
+        self.people = people
+        self.withdrawn_sha256 = withdrawn_sha256
+        self.records: list[ImageRecord] = []
+        self.memorised: list[MemorisedForm] = []
+        self.memorisation_photos = 0
+        self.simulated = Counter()
+        self.problems: list[str] = []
+        self.problem_count = 0
+        self.key_hashes = array("Q")
+        self.digest = 0
+
+    def add(self, record: ImageRecord) -> None:
+        problems = _record_problems(record, self.people, self.withdrawn_sha256)
+        if problems:
+            self.problem_count += len(problems)
+            self.problems += problems[: max(0, 10 - len(self.problems))]
+            return
+        self.key_hashes.append(_key_hash(record.key))
+        self.digest = (self.digest + _record_digest(record)) % (1 << 256)
+        if record.simulated:
+            self.simulated[record.source] += 1
+        pool = self.people[record.identity_id]["pool"] if record.identity_id else None
+        if pool == "memorisation" and record.source == "template":
+            self.memorised.append(MemorisedForm.of(record))
+        elif pool == "memorisation":
+            self.memorisation_photos += 1
+        else:
+            self.records.append(record)
+
+    def finish(self) -> None:
+        """Refuse what was wrong; then order the kept records by key (the plan depends on
+        the inputs, never on the order they came in)."""
+        repeated = self._repeated_keys()
+        if self.problem_count or repeated:
+            shown = self.problems + [f"image key {key} appears twice" for key in repeated]
+            count = self.problem_count + len(repeated)
+            _raise_if(shown[:10], "images", count)
+        self.records.sort(key=lambda record: record.key)
+        self.memorised.sort(key=lambda form: form.key)
+
+    def _repeated_keys(self) -> list[str]:
+        hashes = np.frombuffer(self.key_hashes, dtype=np.uint64)
+        values, counts = np.unique(hashes, return_counts=True)
+        twice = {int(value) for value in values[counts > 1]}
+        if not twice:
+            return []
+        kept = [record.key for record in self.records] + [form.key for form in self.memorised]
+        return sorted({key for key in kept if _key_hash(key) in twice})
+
+
+def _key_hash(key: str) -> int:
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big")
+
+
+def _record_digest(record: ImageRecord) -> int:
+    """A record's description as a number; their sum mod 2**256 is the inputs' digest."""
+    line = (
+        f"{record.key}\0{record.source}\0{record.scenario}\0{record.target_type}\0"
+        f"{record.identity_id}\0{record.sha256}\0{record.simulated}\0{record.suffix}"
+    )
+    return int.from_bytes(hashlib.sha256(line.encode()).digest(), "big")
 
 
 def _index_identities(identities: list[dict]) -> dict[str, dict]:
@@ -117,16 +213,6 @@ def _index_identities(identities: list[dict]) -> dict[str, dict]:
             people[identity["id"]] = identity
     _raise_if(problems, "identities")
     return people
-
-
-def _validate_images(images, people, withdrawn_sha256) -> None:
-    problems, previous = [], None
-    for record in images:
-        problems += _record_problems(record, people, withdrawn_sha256)
-        if record.key == previous:
-            problems.append(f"image key {record.key} appears twice")
-        previous = record.key
-    _raise_if(problems, "images")
 
 
 def _record_problems(record: ImageRecord, people, withdrawn_sha256) -> list[str]:
@@ -152,15 +238,17 @@ def _record_problems(record: ImageRecord, people, withdrawn_sha256) -> list[str]
     return problems
 
 
-def _raise_if(problems: list[str], what: str) -> None:
-    if problems:
+def _raise_if(problems: list[str], what: str, count: int | None = None) -> None:
+    """Raise with the first ten of `problems`; `count` (default: all of them) is how many
+    there were."""
+    count = len(problems) if count is None else count
+    if count:
         shown = "\n  ".join(problems[:10])
-        more = f"\n  ... and {len(problems) - 10} more" if len(problems) > 10 else ""
-        raise ReleaseError(f"{len(problems)} problems in the {what} given:\n  {shown}{more}")
+        more = f"\n  ... and {count - 10} more" if count > 10 else ""
+        raise ReleaseError(f"{count} problems in the {what} given:\n  {shown}{more}")
 
 
-def _refuse_simulated(images: list[ImageRecord], config: ReleaseConfig) -> None:
-    simulated = Counter(record.source for record in images if record.simulated)
+def _refuse_simulated(simulated: Counter, config: ReleaseConfig) -> None:
     if simulated and not config.allow_simulated:
         by_source = ", ".join(f"{source}: {n}" for source, n in sorted(simulated.items()))
         raise ReleaseError(
@@ -188,7 +276,7 @@ class _Usage:
 
 
 class _Planner:
-    def __init__(self, people: dict[str, dict], images: list[ImageRecord], config: ReleaseConfig):
+    def __init__(self, people: dict[str, dict], intake: _Intake, config: ReleaseConfig):
         self.people = people
         self.config = config
         rng = random.Random(config.seed)
@@ -197,21 +285,17 @@ class _Planner:
         self.identity_usage = _Usage(rng)
         self.short: list[str] = []
         self.unused = Counter()
-        self._sort_inputs(images)
-
-    def _pool(self, record: ImageRecord) -> str | None:
-        return self.people[record.identity_id]["pool"] if record.identity_id else None
+        self.inputs_digest = f"{intake.digest:064x}"
+        if intake.memorisation_photos:
+            self.unused["photo of a memorisation identity"] += intake.memorisation_photos
+        self.memorisation_images = intake.memorised
+        self._sort_inputs(intake.records)
 
     def _sort_inputs(self, images: list[ImageRecord]) -> None:
-        self.memorisation_images, self.probe_forms, self.scenes, photos = [], [], [], []
+        self.probe_forms, self.scenes, photos = [], [], []
         for record in images:
-            pool = self._pool(record)
             if record.source == "diffusion":
                 self.scenes.append(record)
-            elif pool == "memorisation" and record.source == "template":
-                self.memorisation_images.append(record)
-            elif pool == "memorisation":
-                self.unused["photo of a memorisation identity"] += 1
             elif record.source == "photo":
                 photos.append(record)
             else:
@@ -256,6 +340,7 @@ class _Planner:
             reused_probe_images=sum(1 for n in self.image_usage.counts.values() if n > 1),
             unused_inputs=dict(sorted(self.unused.items())),
             memorisation_dose=dose.summary(),
+            inputs_digest=self.inputs_digest,
         )
 
     def _identities(self, ids: set[str]) -> list[dict]:

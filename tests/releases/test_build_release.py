@@ -452,3 +452,30 @@ def test_any_sink_behind_the_interface_gets_the_same_release(build, tmp_path, tr
         build(_TarSink(tar_path, tmp_path / "work"))["manifest_sha256"]
         == (folder["manifest_sha256"])
     )
+
+
+def test_a_one_pass_iterator_of_records_is_read_whole(build, world, tmp_path, tree_bytes):
+    build(tmp_path / "from-list")
+    world.images = iter(list(world.images))
+    build(tmp_path / "from-iterator")
+    assert tree_bytes(tmp_path / "from-iterator") == tree_bytes(tmp_path / "from-list")
+
+
+class _ChangingSource:
+    """Records read twice (the memorisation split is copied on a second read); the
+    second read has lost one memorised image, as if it was rejected meanwhile."""
+
+    def __init__(self, images, lost):
+        self.images, self.lost, self.reads = images, lost, 0
+
+    def __iter__(self):
+        self.reads += 1
+        return iter([i for i in self.images if self.reads == 1 or i.identity_id != self.lost])
+
+
+def test_images_that_change_between_the_two_reads_fail_the_export(build, world, tmp_path):
+    lost = next(p["id"] for p in world.identities if p["pool"] == "memorisation")
+    world.images = _ChangingSource(world.images, lost)
+    with pytest.raises(ReleaseError, match="changed while the release was built"):
+        build(tmp_path / "release")
+    assert not (tmp_path / "release").exists()
