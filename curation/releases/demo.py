@@ -6,7 +6,6 @@ from pathlib import Path
 
 from benchmark.release import ReleaseError
 from benchmark.release_check import check_release
-from curation.core.jobs import run_now
 from curation.core.models import RunStatus
 from curation.releases import services
 from curation.releases.s3_sink import is_s3_destination
@@ -21,12 +20,7 @@ def seed(say, options) -> None:
     except ReleaseError as error:
         say(f"Release: not exported: {error}")
         return
-    run = run_now(
-        services.export_release_job,
-        kind="export",
-        title=f"Export release {release.version}",
-        params={"release_id": release.pk},
-    )
+    run = services.release_export_here(release)
     if run.status != RunStatus.SUCCEEDED:
         say(f"Release {release.version}: export failed: {run.error}")
         return

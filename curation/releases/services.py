@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from benchmark.release import ReleaseConfig, ReleaseError, build_release
 from curation.core import storage
-from curation.core.jobs import JobFailed, run_progress
+from curation.core.jobs import JobFailed, run_now, run_progress
 from curation.core.models import Image
 from curation.releases import selectors
 from curation.releases.models import Release, ReleaseImage, ReleaseStatus
@@ -67,6 +67,17 @@ def release_prepare(
             "choose a new version number."
         )
     return release
+
+
+def release_export_here(release: Release):
+    """Build and publish the release in this process (the command line, the demo), as a
+    recorded job run; returns the run."""
+    return run_now(
+        export_release_job,
+        kind="export",
+        title=f"Export release {release.version}",
+        params={"release_id": release.pk},
+    )
 
 
 def _release_date(version: str, destination: str) -> str | None:

@@ -1,7 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from benchmark.release import PRESETS, ReleaseError
-from curation.core.jobs import run_now
 from curation.core.models import RunStatus
 from curation.releases import services
 
@@ -67,12 +66,7 @@ class Command(BaseCommand):
             )
         except ReleaseError as error:
             raise CommandError(str(error)) from None
-        run = run_now(
-            services.export_release_job,
-            kind="export",
-            title=f"Export release {release.version}",
-            params={"release_id": release.pk},
-        )
+        run = services.release_export_here(release)
         if run.status != RunStatus.SUCCEEDED:
             raise CommandError(run.error)
         self.stdout.write(f"Published {release.version} at {run.result['destination']}")
