@@ -9,7 +9,9 @@ Every identity is a dict of strings with these keys:
 - `name` ("First Last"), `first_name`, `last_name`, `middle_initial` ("" or one letter),
   `gender` ("female" | "male"), `date_of_birth` (ISO, aged `min_age`..`max_age` on the
   config's `reference_date`, never on today's date);
-- `email`, `phone`, `ssn` ("ddd-dd-dddd");
+- `email` (no two share a local part, case ignored, whatever the domain), `phone` (in a
+  geographic area code of the address's state, from `data/area_codes.txt`; never a 555
+  exchange), `ssn` ("ddd-dd-dddd");
 - `street` (number and street), `unit` ("" or "Apt. 123" / "Suite 123"), `city`,
   `state` (two letters: one of the 50 states or DC), `zip_code` (5 digits, inside the
   state's range), `address` (one line: "street[ unit], city, ST 12345");
@@ -37,10 +39,12 @@ before it (a clash with one of them is redrawn), never on the pools drawn after.
 import math
 import random
 from bisect import bisect_right
+from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import accumulate
+from pathlib import Path
 
 from faker.providers.address.en_US import Provider as _Address
 from faker.providers.company.en_US import Provider as _Company
@@ -63,6 +67,8 @@ EDUCATION_LEVELS = (
 EXAMPLE_DOMAINS = ("example.com", "example.org", "example.net")
 PROVIDER_DOMAINS = ("gmail.com", "yahoo.com", "hotmail.com", "outlook.com", "aol.com", "icloud.com")
 POOL_PREFIXES = dict(zip(POOLS, ("mem", "probe"), strict=True))
+# Phones use only these in-service geographic area codes (the file names its source).
+AREA_CODES_FILE = Path(__file__).parent / "data" / "area_codes.txt"
 
 # A clash is redrawn; this many clashes in a row means the value space is used up.
 _MAX_TRIES = 10_000
@@ -223,10 +229,11 @@ class IdentityGenerator:
             "middle_initial": _middle_initial(dice, gender),
             "date_of_birth": dice.pick(self._birthdays),
             "email": self._unique("email", lambda: self._email(dice, first_name, last_name)),
-            "phone": self._unique("phone", lambda: self._phone(dice)),
-            "ssn": self._unique("ssn", lambda: _ssn(dice)),
         }
-        identity.update(self._unique("address", lambda: _address(dice)))
+        address = self._unique("address", lambda: _address(dice))
+        identity["phone"] = self._unique("phone", lambda: self._phone(dice, address["state"]))
+        identity["ssn"] = self._unique("ssn", lambda: _ssn(dice))
+        identity.update(address)
         identity.update(self._extras(dice, gender, last_name))
         return identity
 
@@ -248,10 +255,13 @@ class IdentityGenerator:
             email = _example_email(dice, first.lower(), last.lower())
         else:
             email = _provider_email(dice, first, last)
-        return email, email.lower()
+        # Unique by local part, case-insensitively: "Ann.Lee@gmail.com" and
+        # "ann.lee@example.org" read as one person's address whatever the domain.
+        return email, email.rpartition("@")[0].lower()
 
-    def _phone(self, dice: _Dice) -> tuple[str, str]:
-        area, exchange, line = _nanp_code(dice), _nanp_code(dice), f"{dice.below(10_000):04d}"
+    def _phone(self, dice: _Dice, state: str) -> tuple[str, str]:
+        area = dice.pick(AREA_CODES[state])
+        exchange, line = _exchange(dice), f"{dice.below(10_000):04d}"
         style = dice.weighted(self._phone_styles)
         if style == "(ddd) ddd-dddd":
             phone = f"({area}) {exchange}-{line}"
@@ -348,12 +358,26 @@ def _provider_email(dice: _Dice, first: str, last: str) -> str:
     return f"{local}@{dice.pick(PROVIDER_DOMAINS)}"
 
 
-def _nanp_code(dice: _Dice) -> str:
-    """A North American area code or exchange: no leading 0 or 1, no N11 service code."""
+def _exchange(dice: _Dice) -> str:
+    """A central office code: no leading 0 or 1, no N11 service code, not 555 (the
+    directory and fictional-number exchange a reader takes for a made-up phone)."""
     while True:
         code = f"{dice.between(2, 9)}{dice.below(10)}{dice.below(10)}"
-        if code[1:] != "11":
+        if code[1:] != "11" and code != "555":
             return code
+
+
+def read_area_codes(path: Path = AREA_CODES_FILE) -> dict[str, tuple[str, ...]]:
+    """The geographic area codes by state (two letters), from the data file."""
+    by_state = defaultdict(list)
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            code, state = line.split()
+            by_state[state].append(code)
+    return {state: tuple(codes) for state, codes in sorted(by_state.items())}
+
+
+AREA_CODES = read_area_codes()
 
 
 def _ssn(dice: _Dice) -> tuple[str, str]:

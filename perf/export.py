@@ -34,8 +34,16 @@ ROOT = Path(__file__).resolve().parent.parent
 # The repo, not perf/: perf/queue.py would shadow the stdlib queue.
 sys.path[0] = str(ROOT)
 
-from benchmark.vocab import SCENARIOS, TARGET_TYPES, carries_target_type  # noqa: E402
+from benchmark.vocab import SCENARIOS, carries_target_type  # noqa: E402
+from benchmark.vocab import TARGET_TYPES as TYPES  # noqa: E402
 
+# Geographic area codes only (the release check refuses any other), read without
+# importing the identity generator, whose Faker data would weigh on the measured memory.
+AREA_CODES = [
+    line.split()[0]
+    for line in (ROOT / "benchmark" / "data" / "area_codes.txt").read_text().splitlines()
+    if line[:1].isdigit()
+]
 PROBE_IDENTITIES = 405  # 150 disclosure + 255 distractor forms per scenario, no reuse
 SCENES = 180  # 15 per retention block
 
@@ -74,7 +82,7 @@ def _identity(number: int, pool: str) -> dict:
         "gender": "female",
         "date_of_birth": "1980-01-01",
         "email": f"{name}{number}@example.org",
-        "phone": f"{200 + number // 10000 % 800:03d}-555-{number % 10000:04d}",
+        "phone": f"{AREA_CODES[number // 10000 % len(AREA_CODES)]}-555-{number % 10000:04d}",
         "ssn": f"{100 + number // 10000 % 800:03d}-{10 + number % 90:02d}-{number % 10000:04d}",
         "address": f"{number} {name.capitalize()} Road",
     }
@@ -82,26 +90,32 @@ def _identity(number: int, pool: str) -> dict:
 
 def _plan_world(size: int) -> tuple[list[dict], list[tuple]]:
     """Identities and (key, identity, scenario, target type, source) for `size` images."""
-    probes = [_identity(1_000_000 + n, "probe") for n in range(PROBE_IDENTITIES)]
-    memorised_images = size - PROBE_IDENTITIES * 4 - SCENES
-    memorised = [_identity(n, "memorisation") for n in range(-(-memorised_images // 4))]
+    people = _people(size)
     images = []
-    for number, person in enumerate(probes + memorised):
+    for number, person in enumerate(people):
         for scenario in SCENARIOS:
-            target_type = TARGET_TYPES[number % 3] if carries_target_type(scenario) else None
+            target_type = TYPES[number % 3] if carries_target_type(scenario) else None
             images.append((f"{person['id']}/{scenario}.png", person, scenario, target_type))
     images = images[: size - SCENES]
     for number in range(SCENES):
-        images.append((f"scenes/{number:04d}.png", None, None, TARGET_TYPES[number % 3]))
-    return probes + memorised, images
+        images.append((f"scenes/{number:04d}.png", None, None, TYPES[number % 3]))
+    return people, images
+
+
+def _people(size: int) -> list[dict]:
+    """The probe identities, then enough memorised ones for four forms each."""
+    probes = [_identity(1_000_000 + n, "probe") for n in range(PROBE_IDENTITIES)]
+    memorised_images = size - PROBE_IDENTITIES * 4 - SCENES
+    return probes + [_identity(n, "memorisation") for n in range(-(-memorised_images // 4))]
 
 
 def generate(size: int, folder: Path) -> None:
-    """Write the world's images under folder/images and an index of their sha256."""
+    """Write the world's images under folder/images and an index of them: key, sha256,
+    scenario, target type and identity id ("-" for none) per line."""
     rng = np.random.default_rng(size)
     _, images = _plan_world(size)
     with open(folder / "index.txt", "w") as index:
-        for key, *_ in images:
+        for key, person, scenario, target_type in images:
             data = _picture(rng)
             path = folder / "images" / key
             try:
@@ -109,18 +123,30 @@ def generate(size: int, folder: Path) -> None:
             except FileNotFoundError:
                 path.parent.mkdir(parents=True)
                 path.write_bytes(data)
-            index.write(f"{key} {hashlib.sha256(data).hexdigest()}\n")
+            columns = (scenario, target_type, person["id"] if person else None)
+            described = " ".join(column or "-" for column in columns)
+            index.write(f"{key} {hashlib.sha256(data).hexdigest()} {described}\n")
 
 
-def _records(size: int, folder: Path):
-    from benchmark.release import ImageRecord
+class _Records:
+    """The world's image records, made afresh from the index on each iteration, as a
+    database query streams them: never all of them in memory at once."""
 
-    identities, images = _plan_world(size)
-    sha256 = dict(line.split() for line in (folder / "index.txt").read_text().splitlines())
-    records = []
-    for key, person, scenario, target_type in images:
-        path = str(folder / "images" / key)
-        shown = ("name", target_type) if carries_target_type(scenario) else ("name", *TARGET_TYPES)
+    def __init__(self, folder: Path, people: dict[str, dict]):
+        self.folder = folder
+        self.people = people
+
+    def __iter__(self):
+        with open(self.folder / "index.txt") as index:
+            for line in index:
+                yield self._record(*(None if part == "-" else part for part in line.split()))
+
+    def _record(self, key, sha256, scenario, target_type, identity_id):
+        from benchmark.release import ImageRecord
+
+        person = self.people.get(identity_id)
+        path = str(self.folder / "images" / key)
+        shown = ("name", target_type) if carries_target_type(scenario) else ("name", *TYPES)
         fields = (
             [
                 {"name": name, "label": name, "value": person[name], "box": [10, 10 * i, 60, 8]}
@@ -129,24 +155,21 @@ def _records(size: int, folder: Path):
             if person
             else []
         )
-        records.append(
-            ImageRecord(
-                key=key,
-                source="template" if person else "diffusion",
-                scenario=scenario,
-                target_type=target_type,
-                identity_id=person["id"] if person else None,
-                fields=fields,
-                sha256=sha256[key],
-                phash="0" * 16,
-                simulated=False,
-                provenance={"renderer": "perf"},
-                suffix=".png",
-                open=partial(open, path, "rb"),
-                local_path=path,
-            )
+        return ImageRecord(
+            key=key,
+            source="template" if person else "diffusion",
+            scenario=scenario,
+            target_type=target_type,
+            identity_id=identity_id,
+            fields=fields,
+            sha256=sha256,
+            phash="0" * 16,
+            simulated=False,
+            provenance={"renderer": "perf"},
+            suffix=".png",
+            open=partial(open, path, "rb"),
+            local_path=path,
         )
-    return identities, records
 
 
 def _rss_now_mb() -> float:
@@ -162,7 +185,8 @@ def child(size: int, folder: Path, out: Path) -> None:
     from benchmark.release import ReleaseConfig, build_release
 
     Image.open(next((folder / "images" / "scenes").iterdir())).load()
-    identities, records = _records(size, folder)
+    identities = _people(size)
+    records = _Records(folder, {person["id"]: person for person in identities})
     records_mb = _rss_now_mb()
     marks = {}
 
@@ -171,7 +195,10 @@ def child(size: int, folder: Path, out: Path) -> None:
             marks["check"] = time.perf_counter()
 
     start = time.perf_counter()
-    build_release(identities, records, ReleaseConfig("1.0.0", seed=1), out, progress=progress)
+    # Every image is exported (the cp -r floor copies them all): each memorised identity's
+    # four forms, not the paper's one.
+    config = ReleaseConfig("1.0.0", seed=1, memorisation_images_per_identity=len(SCENARIOS))
+    build_release(identities, records, config, out, progress=progress)
     end = time.perf_counter()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     result = {

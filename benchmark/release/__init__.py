@@ -6,7 +6,7 @@
 The independent check that guards publishing lives apart, in `benchmark.release_check`.
 """
 
-from benchmark.release.build import build_release, staging_dir_for
+from benchmark.release.build import build_release
 from benchmark.release.config import (
     PRESETS,
     ImageRecord,
@@ -16,7 +16,7 @@ from benchmark.release.config import (
     ReleaseExistsError,
     ReleaseShortError,
 )
-from benchmark.release.sink import FileEntry, LocalSink, ReleaseSink
+from benchmark.release.sink import FileEntry, LocalSink, ReleaseSink, staging_dir_for
 
 __all__ = [
     "PRESETS",

@@ -1,7 +1,8 @@
 """Build a release under a staging folder, check it independently, publish it in one step.
 
-The staging folder `<out_dir>.staging-<version>` holds `release/` (the files being built)
-and `state/` (one marker per finished file group, listing its files). A rerun with the
+The sink's staging folder (`<out_dir>.staging-<version>` for a folder) holds `release/`
+(the files being built) and `state/` (one marker per finished file group, listing its
+files). A rerun with the
 same inputs skips finished groups and images already copied, so a killed export resumes;
 different inputs start the staging folder afresh. Nothing appears at `out_dir` until the
 check has passed and the staging folder is renamed.
@@ -33,44 +34,43 @@ from benchmark.release.config import (
 from benchmark.release.croissant import JSONL_FILES, croissant_metadata
 from benchmark.release.plan import ReleasePlan, memorisation_path, plan_release, probe_path
 from benchmark.release.sink import FileEntry, LocalSink, ReleaseSink
+from benchmark.release_check import check_release
 
 Progress = Callable[[int, int, str], None]
 FORMAT = "mm-privacy-release/1"
 CHECK_REPORT = "CHECK-FAILED.txt"
 
 
-def staging_dir_for(out_dir: str | Path, version: str) -> Path:
-    """Where a release for `out_dir` is built: a sibling folder, so publishing is a rename."""
-    out_dir = Path(out_dir).absolute()
-    return out_dir.with_name(f"{out_dir.name}.staging-{version}")
-
-
 def build_release(
     identities: list[dict],
     images: Iterable[ImageRecord],
     config: ReleaseConfig,
-    out_dir: str | Path,
+    destination: str | Path | ReleaseSink,
     *,
-    sink: ReleaseSink | None = None,
     progress: Progress | None = None,
     withdrawn: list[dict] | None = None,
     prompt_templates: str | Path | None = None,
     label_template: str | Path | None = None,
 ) -> dict:
-    """Build, check and publish a release at `out_dir`; returns its manifest without the
-    file list, plus `manifest_sha256` (the sha256 of manifest.json).
+    """Build, check and publish a release at `destination` (a folder, or any sink);
+    returns its manifest without the file list, plus `manifest_sha256` (the sha256 of
+    manifest.json).
 
-    `withdrawn` lists images withdrawn since the previous version (`sha256`, `reason`).
+    `images` is read twice when it can be iterated afresh (a list, or a re-iterable such
+    as a streamed query): the plan keeps memorisation forms compact and reads their records
+    again to copy them, so memory stays flat however large that split; a one-pass iterator
+    is read into a list first. `withdrawn` lists images withdrawn since the previous
+    version (`sha256`, `reason`).
     Raises ReleaseShortError when cells cannot be filled, ReleaseCheckFailed when the
-    independent check refuses the staged files, ReleaseExistsError when `out_dir` holds
-    another published release; a release already published from the same inputs is
-    returned as it is.
+    independent check refuses the staged files, ReleaseExistsError when the destination
+    holds another published release; a release already published from the same inputs
+    is returned as it is.
     """
-    staging = staging_dir_for(out_dir, config.version)
+    if not isinstance(destination, ReleaseSink):
+        destination = LocalSink(destination, config.version)
     builder = _Builder(
         config,
-        sink or LocalSink(staging / "release", out_dir),
-        staging,
+        destination,
         progress or (lambda done, total, message: None),
         _Templates(prompt_templates, label_template),
     )
@@ -152,40 +152,41 @@ class _Staging:
 
 
 class _Builder:
-    def __init__(self, config, sink, staging_root, progress, templates):
+    def __init__(self, config, sink: ReleaseSink, progress, templates):
         self.config = config
         self.sink = sink
-        self.staging_root = staging_root
+        self.staging_root = sink.staging_root
         self.progress = progress
         self.templates = templates
         self.done = 0
         self.total = 0
 
     def run(self, identities, images, withdrawn) -> dict:
-        images = list(images)
+        if isinstance(images, Iterator):  # one pass only: the memorisation split reads again
+            images = list(images)
         plan = plan_release(
             identities, images, self.config, frozenset(entry["sha256"] for entry in withdrawn)
         )
         tables.check_labels(plan, self.templates.label)
-        fingerprint = self._fingerprint(plan, images, withdrawn)
+        fingerprint = self._fingerprint(plan, withdrawn)
         published = self.sink.published_manifest()
         if published is not None:
             return self._already_published(published, fingerprint)
         with _Staging(self.staging_root, fingerprint) as staging:
-            manifest = self._stage(staging, plan, identities, withdrawn, fingerprint)
+            manifest = self._stage(staging, plan, images, identities, withdrawn, fingerprint)
             self._check()
             self.sink.publish()
         shutil.rmtree(self.staging_root, ignore_errors=True)
         self._report(self.total, f"published release {self.config.version}")
         return manifest
 
-    def _stage(self, staging, plan, identities, withdrawn, fingerprint) -> dict:
+    def _stage(self, staging, plan, images, identities, withdrawn, fingerprint) -> dict:
         people = {identity["id"]: identity for identity in identities}
         table_files = self._tables(plan, people, withdrawn)
         card_and_manifest = 3
         images_count = len(plan.memorisation_images) + len(plan.probe_images)
         self.total = 2 * (images_count + len(table_files) + card_and_manifest)
-        self._images(staging, "memorisation-images", plan.memorisation_images, memorisation_path)
+        self._memorisation_images(staging, plan, images)
         self._images(staging, "probe-images", plan.probe_images, probe_path)
         self._text_group(staging, "tables", table_files)
         counts = {**tables.release_counts(plan), "withdrawals": tables.withdrawal_counts(withdrawn)}
@@ -196,7 +197,7 @@ class _Builder:
         self.done = done
         self.progress(done, self.total, message)
 
-    def _fingerprint(self, plan: ReleasePlan, images: list[ImageRecord], withdrawn) -> str:
+    def _fingerprint(self, plan: ReleasePlan, withdrawn) -> str:
         """A digest of everything the release's bytes depend on."""
         digest = hashlib.sha256()
         header = {
@@ -209,19 +210,14 @@ class _Builder:
         digest.update(tables.json_line(header))
         for identity in plan.memorisation_identities + plan.probe_identities:
             digest.update(tables.json_line(identity))
-        for record in sorted(images, key=lambda record: record.key):
-            digest.update(
-                f"{record.key}\0{record.source}\0{record.scenario}\0{record.target_type}\0"
-                f"{record.identity_id}\0{record.sha256}\0{record.simulated}\0{record.suffix}\0"
-                f"{record.consent_terms}\n".encode()
-            )
+        digest.update(plan.inputs_digest.encode())
         for record in plan.probe_images:
             digest.update(tables.json_line({"f": record.fields, "p": record.provenance}))
         return digest.hexdigest()
 
     def _already_published(self, published: bytes, fingerprint: str) -> dict:
         manifest = json.loads(published)
-        where = getattr(self.sink, "out_dir", "the destination")
+        where = self.sink.name
         if manifest.get("version") != self.config.version:
             raise ReleaseExistsError(
                 f"{where} holds release {manifest.get('version')}; published releases are "
@@ -236,6 +232,22 @@ class _Builder:
         self.progress(1, 1, f"already published: release {self.config.version} at {where}")
         manifest.pop("files")
         return {**manifest, "manifest_sha256": hashlib.sha256(published).hexdigest()}
+
+    def _memorisation_images(self, staging: _Staging, plan: ReleasePlan, images) -> None:
+        """The plan keeps memorisation forms compact: read the chosen ones' records again,
+        copy them in the order they come, list them in path order."""
+        group, chosen = "memorisation-images", plan.memorisation_images
+        if staging.marker(group).exists():
+            self._report(self.done + len(chosen), f"{group}: already staged")
+            return
+        keys, resumed = {form.key for form in chosen}, staging.resumed
+        records = (record for record in images if record.key in keys)
+        copies = ordered_map(
+            lambda record: self._copy(memorisation_path(record), record, resumed), records
+        )
+        entries = sorted(self._reported(copies), key=lambda entry: entry.path)
+        _require_as_planned(entries, chosen)
+        staging.write_group(group, entries)
 
     def _images(self, staging: _Staging, group: str, records, path_of) -> None:
         if staging.marker(group).exists():
@@ -286,10 +298,16 @@ class _Builder:
         return [
             ("identities/memorisation.jsonl", tables.identities(plan.memorisation_identities)),
             ("identities/probe.jsonl", tables.identities(plan.probe_identities)),
+            ("memorisation/dataset_info.json", tables.llamafactory_dataset_info()),
             (
                 "memorisation/finetune.jsonl",
                 tables.finetune_examples(plan, people, label, instruction),
             ),
+            (
+                "memorisation/llamafactory.json",
+                tables.llamafactory_examples(plan, people, label, instruction),
+            ),
+            ("memorisation/llava.json", tables.llava_examples(plan, people, label, instruction)),
             ("memorisation/metadata.jsonl", tables.memorisation_metadata(plan, people, label)),
             ("probe/image_fields.jsonl", tables.image_fields(plan)),
             ("probe/items.jsonl", tables.probe_items(plan, prompts)),
@@ -341,7 +359,7 @@ class _Builder:
         def check_progress(done: int, total: int, message: str) -> None:
             self._report(offset + min(done, self.total - offset), f"checking: {message}")
 
-        problems = self.sink.check(progress=check_progress)
+        problems = check_release(self.sink.root, progress=check_progress)
         if problems:
             report = self.staging_root / CHECK_REPORT
             report.write_text(
@@ -350,6 +368,20 @@ class _Builder:
                 encoding="utf-8",
             )
             raise ReleaseCheckFailed(problems, report)
+
+
+def _require_as_planned(entries: list[FileEntry], chosen: list) -> None:
+    """The second read of the memorisation images found each planned one, unchanged
+    (`entries` and `chosen` are both in path order)."""
+    same = len(entries) == len(chosen) and all(
+        (entry.path, entry.sha256) == (memorisation_path(form), form.sha256)
+        for entry, form in zip(entries, chosen, strict=True)
+    )
+    if not same:
+        raise ReleaseError(
+            "the accepted images changed while the release was built (a memorisation image "
+            "is gone or has other bytes); export again"
+        )
 
 
 def _manifest_chunks(head: dict, entries: Iterator[FileEntry]) -> Iterator[bytes]:

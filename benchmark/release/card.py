@@ -2,8 +2,8 @@
 
 from collections import defaultdict
 
-from benchmark.prompts import ESCAPE_PHRASE, FRAMINGS, SCENARIOS, TARGET_TYPES
 from benchmark.release.config import ReleaseConfig
+from benchmark.vocab import ESCAPE_PHRASE, FRAMINGS, SCENARIOS, TARGET_TYPES
 
 LICENSE = "CC BY 4.0"
 LICENSE_URL = "https://creativecommons.org/licenses/by/4.0/"
@@ -60,15 +60,31 @@ def _contents(counts: dict) -> str:
         f"| probe | {probe['identities']} | {probe['images']} | {probe['items']} "
         f"| {probe['prompts']} |\n\n"
         f"Memorisation images by scenario: {by_scenario or 'none'}.  \n"
+        f"{_dose(memorisation)}  \n"
         f"Probe images by source: {by_source or 'none'}.\n\n"
         "Files: `memorisation/` and `probe/` load with Hugging Face "
-        '`datasets.load_dataset("imagefolder", data_dir=...)`; `memorisation/finetune.jsonl` '
-        "holds chat-format fine-tuning examples; `probe/items.jsonl` one framed prompt per line "
+        '`datasets.load_dataset("imagefolder", data_dir=...)`. The same fine-tuning examples '
+        "(the form image, the question in `templates/prompts.json`'s `memorisation_instruction`, "
+        "the label as the answer) in three layouts: `memorisation/finetune.jsonl` (TRL chat "
+        '"messages"), `memorisation/llava.json` (LLaVA `conversations`; `--image_folder` is '
+        "`memorisation/`) and `memorisation/llamafactory.json` with its `dataset_info.json` "
+        "(LLaMA-Factory sharegpt; `--dataset_dir memorisation --dataset mm_privacy_memorisation`). "
+        "`probe/items.jsonl` holds one framed prompt per line "
         "(`id`, `test`, `framing`, `scenario`, `target_type`, `source`, `image`, `prompt`, "
         "`target`); `probe/image_fields.jsonl` the ground-truth fields of each probe image; "
         "`identities/` the synthetic people; `manifest.json` every file's size and sha256; "
         "`croissant.json` Croissant metadata; `withdrawals.jsonl` images withdrawn since the "
         "previous version.\n"
+    )
+
+
+def _dose(memorisation: dict) -> str:
+    per_identity = memorisation["images_per_identity"]
+    turn = ", ".join(memorisation["scenario_round_robin"])
+    paper = " (the paper's dose)" if per_identity == 1 else " (a dose study; the paper used 1)"
+    return (
+        f"Memorisation images per identity: at most {per_identity}{paper}, each identity's "
+        f"scenario taken in turn ({turn}) and the form variant chosen with the seed."
     )
 
 

@@ -6,8 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO
 
-SOURCES = ("template", "photo", "diffusion")
-POOLS = ("memorisation", "probe")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 SEMVER = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
@@ -100,6 +98,8 @@ class ReleaseConfig:
     allow_simulated: bool = False
     preset: str | None = None
     date: str | None = None
+    # The paper injects one form image per memorised identity; more are for dose studies.
+    memorisation_images_per_identity: int = 1
 
     def __post_init__(self):
         if not isinstance(self.version, str) or not SEMVER.match(self.version):
@@ -122,6 +122,12 @@ class ReleaseConfig:
             raise ReleaseError(
                 f"retention_scenes_per_block ({self.retention_scenes_per_block}) cannot exceed "
                 f"retention_per_cell ({self.retention_per_cell})"
+            )
+        per_identity = self.memorisation_images_per_identity
+        self._require_count("memorisation_images_per_identity", per_identity)
+        if per_identity < 1:
+            raise ReleaseError(
+                f"memorisation_images_per_identity must be at least 1, not {per_identity}"
             )
         if self.photos not in ("all", "none"):
             self._require_count("photos", self.photos, what="'all', 'none' or a count")

@@ -6,26 +6,29 @@ across cells an image is reused only when no unused candidate is left (the least
 come first), and the manifest counts such reuse.
 """
 
+import hashlib
 import random
 import re
-from collections import Counter
+from array import array
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
-from benchmark.prompts import SCENARIOS, TARGET_TYPES
+import numpy as np
+
+from benchmark import vocab
 from benchmark.release.config import (
     IMAGE_SUFFIXES,
-    POOLS,
     SHA256_HEX,
-    SOURCES,
     ImageRecord,
     ReleaseConfig,
     ReleaseError,
     ReleaseShortError,
 )
+from benchmark.vocab import POOLS, SCENARIOS, SOURCES, TARGET_TYPES
 
 IDENTITY_KEYS = ("id", "pool", "name", "email", "phone", "ssn")
-FORM_SOURCES = ("template", "photo")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -49,13 +52,15 @@ class ProbeItem:
 
 @dataclass
 class ReleasePlan:
-    memorisation_images: list[ImageRecord]
+    memorisation_images: list["MemorisedForm"]
     memorisation_identities: list[dict]
     probe_images: list[ImageRecord]
     probe_identities: list[dict]
     items: list[ProbeItem]
     reused_probe_images: int
     unused_inputs: dict[str, int]
+    memorisation_dose: dict
+    inputs_digest: str  # of every record's description, whatever their order
 
 
 def slug(text: str) -> str:
@@ -86,7 +91,7 @@ def shown_value(record: ImageRecord, target_type: str, identity: dict) -> str | 
             return str(field["value"])
     if record.fields:
         return None
-    if record.scenario == "open" and record.target_type != target_type:
+    if vocab.carries_target_type(record.scenario) and record.target_type != target_type:
         return None
     return identity.get(target_type) or None
 
@@ -97,11 +102,102 @@ def plan_release(
     config: ReleaseConfig,
     withdrawn_sha256: frozenset[str] = frozenset(),
 ) -> ReleasePlan:
+    """Plan from one pass over `images`: the probe side's records (bounded by the probe
+    pool and the preset) are kept whole, a memorisation form only as a `MemorisedForm`."""
     people = _index_identities(identities)
-    images = sorted(images, key=lambda record: record.key)
-    _validate_images(images, people, withdrawn_sha256)
-    _refuse_simulated(images, config)
-    return _Planner(people, images, config).plan()
+    intake = _Intake(people, withdrawn_sha256)
+    for record in images:
+        intake.add(record)
+    intake.finish()
+    _refuse_simulated(intake.simulated, config)
+    return _Planner(people, intake, config).plan()
+
+
+class MemorisedForm(NamedTuple):
+    """What the plan keeps of a memorisation form: enough to choose, place and describe
+    it. Its bytes come from its full record, read again when the split is copied."""
+
+    key: str
+    source: str
+    scenario: str
+    identity_id: str
+    sha256: str
+    simulated: bool
+    suffix: str
+
+    @classmethod
+    def of(cls, record: ImageRecord) -> "MemorisedForm":
+        return cls(*(getattr(record, name) for name in cls._fields))
+
+
+class _Intake:
+    """Validates the records one at a time and keeps what planning needs: probe-side
+    records whole, memorisation forms compact, a digest of every record's description
+    (the same whatever the order) and the keys as 8-byte hashes to find repeats."""
+
+    def __init__(self, people: dict[str, dict], withdrawn_sha256: frozenset[str]):
+        self.people = people
+        self.withdrawn_sha256 = withdrawn_sha256
+        self.records: list[ImageRecord] = []
+        self.memorised: list[MemorisedForm] = []
+        self.memorisation_photos = 0
+        self.simulated = Counter()
+        self.problems: list[str] = []
+        self.problem_count = 0
+        self.key_hashes = array("Q")
+        self.digest = 0
+
+    def add(self, record: ImageRecord) -> None:
+        problems = _record_problems(record, self.people, self.withdrawn_sha256)
+        if problems:
+            self.problem_count += len(problems)
+            self.problems += problems[: max(0, 10 - len(self.problems))]
+            return
+        self.key_hashes.append(_key_hash(record.key))
+        self.digest = (self.digest + _record_digest(record)) % (1 << 256)
+        if record.simulated:
+            self.simulated[record.source] += 1
+        pool = self.people[record.identity_id]["pool"] if record.identity_id else None
+        if pool == "memorisation" and record.source == "template":
+            self.memorised.append(MemorisedForm.of(record))
+        elif pool == "memorisation":
+            self.memorisation_photos += 1
+        else:
+            self.records.append(record)
+
+    def finish(self) -> None:
+        """Refuse what was wrong; then order the kept records by key (the plan depends on
+        the inputs, never on the order they came in)."""
+        repeated = self._repeated_keys()
+        if self.problem_count or repeated:
+            shown = self.problems + [f"image key {key} appears twice" for key in repeated]
+            count = self.problem_count + len(repeated)
+            _raise_if(shown[:10], "images", count)
+        self.records.sort(key=lambda record: record.key)
+        self.memorised.sort(key=lambda form: form.key)
+
+    def _repeated_keys(self) -> list[str]:
+        hashes = np.frombuffer(self.key_hashes, dtype=np.uint64)
+        values, counts = np.unique(hashes, return_counts=True)
+        twice = {int(value) for value in values[counts > 1]}
+        if not twice:
+            return []
+        kept = [record.key for record in self.records] + [form.key for form in self.memorised]
+        return sorted({key for key in kept if _key_hash(key) in twice})
+
+
+def _key_hash(key: str) -> int:
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big")
+
+
+def _record_digest(record: ImageRecord) -> int:
+    """A record's description as a number; their sum mod 2**256 is the inputs' digest."""
+    line = (
+        f"{record.key}\0{record.source}\0{record.scenario}\0{record.target_type}\0"
+        f"{record.identity_id}\0{record.sha256}\0{record.simulated}\0{record.suffix}\0"
+        f"{record.consent_terms}"
+    )
+    return int.from_bytes(hashlib.sha256(line.encode()).digest(), "big")
 
 
 def _index_identities(identities: list[dict]) -> dict[str, dict]:
@@ -118,16 +214,6 @@ def _index_identities(identities: list[dict]) -> dict[str, dict]:
             people[identity["id"]] = identity
     _raise_if(problems, "identities")
     return people
-
-
-def _validate_images(images, people, withdrawn_sha256) -> None:
-    problems, previous = [], None
-    for record in images:
-        problems += _record_problems(record, people, withdrawn_sha256)
-        if record.key == previous:
-            problems.append(f"image key {record.key} appears twice")
-        previous = record.key
-    _raise_if(problems, "images")
 
 
 def _record_problems(record: ImageRecord, people, withdrawn_sha256) -> list[str]:
@@ -155,15 +241,17 @@ def _record_problems(record: ImageRecord, people, withdrawn_sha256) -> list[str]
     return problems
 
 
-def _raise_if(problems: list[str], what: str) -> None:
-    if problems:
+def _raise_if(problems: list[str], what: str, count: int | None = None) -> None:
+    """Raise with the first ten of `problems`; `count` (default: all of them) is how many
+    there were."""
+    count = len(problems) if count is None else count
+    if count:
         shown = "\n  ".join(problems[:10])
-        more = f"\n  ... and {len(problems) - 10} more" if len(problems) > 10 else ""
-        raise ReleaseError(f"{len(problems)} problems in the {what} given:\n  {shown}{more}")
+        more = f"\n  ... and {count - 10} more" if count > 10 else ""
+        raise ReleaseError(f"{count} problems in the {what} given:\n  {shown}{more}")
 
 
-def _refuse_simulated(images: list[ImageRecord], config: ReleaseConfig) -> None:
-    simulated = Counter(record.source for record in images if record.simulated)
+def _refuse_simulated(simulated: Counter, config: ReleaseConfig) -> None:
     if simulated and not config.allow_simulated:
         by_source = ", ".join(f"{source}: {n}" for source, n in sorted(simulated.items()))
         raise ReleaseError(
@@ -191,7 +279,7 @@ class _Usage:
 
 
 class _Planner:
-    def __init__(self, people: dict[str, dict], images: list[ImageRecord], config: ReleaseConfig):
+    def __init__(self, people: dict[str, dict], intake: _Intake, config: ReleaseConfig):
         self.people = people
         self.config = config
         rng = random.Random(config.seed)
@@ -200,21 +288,17 @@ class _Planner:
         self.identity_usage = _Usage(rng)
         self.short: list[str] = []
         self.unused = Counter()
-        self._sort_inputs(images)
-
-    def _pool(self, record: ImageRecord) -> str | None:
-        return self.people[record.identity_id]["pool"] if record.identity_id else None
+        self.inputs_digest = f"{intake.digest:064x}"
+        if intake.memorisation_photos:
+            self.unused["photo of a memorisation identity"] += intake.memorisation_photos
+        self.memorisation_images = intake.memorised
+        self._sort_inputs(intake.records)
 
     def _sort_inputs(self, images: list[ImageRecord]) -> None:
-        self.memorisation_images, self.probe_forms, self.scenes, photos = [], [], [], []
+        self.probe_forms, self.scenes, photos = [], [], []
         for record in images:
-            pool = self._pool(record)
             if record.source == "diffusion":
                 self.scenes.append(record)
-            elif pool == "memorisation" and record.source == "template":
-                self.memorisation_images.append(record)
-            elif pool == "memorisation":
-                self.unused["photo of a memorisation identity"] += 1
             elif record.source == "photo":
                 photos.append(record)
             else:
@@ -231,6 +315,12 @@ class _Planner:
         return sorted(chosen, key=lambda record: record.key)
 
     def plan(self) -> ReleasePlan:
+        dose = _MemorisationDose(self.config)
+        chosen = dose.choose(self.memorisation_images)
+        unchosen = len(self.memorisation_images) - len(chosen)
+        if unchosen:
+            self.unused["memorisation form beyond the dose"] += unchosen
+        self.memorisation_images = chosen
         self.memorisation_images.sort(key=memorisation_path)
         _require_unique_paths(self.memorisation_images, memorisation_path)
         items = self._disclosure_items() + self._retention_items()
@@ -252,6 +342,8 @@ class _Planner:
             items=items,
             reused_probe_images=sum(1 for n in self.image_usage.counts.values() if n > 1),
             unused_inputs=dict(sorted(self.unused.items())),
+            memorisation_dose=dose.summary(),
+            inputs_digest=self.inputs_digest,
         )
 
     def _identities(self, ids: set[str]) -> list[dict]:
@@ -391,7 +483,7 @@ class _Planner:
             for record in self.probe_forms
             if record.scenario == scenario
             and (
-                scenario != "open"
+                not vocab.carries_target_type(scenario)
                 or shown_value(record, target_type, self.people[record.identity_id])
             )
         ]
@@ -404,6 +496,49 @@ class _Planner:
             key=lambda record: record.key,
             tier=lambda record: 0 if record.scenario in (scenario, None) else 1,
         )
+
+
+class _MemorisationDose:
+    """Which template forms of each memorised identity go into the memorisation split.
+
+    The paper injects one form image per identity. Identities (in id order) take their
+    first scenario by round-robin from a seeded starting point, so the scenarios share the
+    split evenly; an identity lacking that scenario's form takes the next scenario in
+    turn. With more than one image per identity, each further image comes from the next
+    scenario in the identity's turn. Within a scenario the variant is a seeded choice.
+    Its own random stream, so the dose never moves any other choice of the plan.
+    """
+
+    def __init__(self, config: ReleaseConfig):
+        self.per_identity = config.memorisation_images_per_identity
+        self.rng = random.Random(f"mm-privacy-memorisation-dose:{config.seed}")
+        self.start = self.rng.randrange(len(SCENARIOS))
+
+    def choose(self, forms: list[ImageRecord]) -> list[ImageRecord]:
+        by_identity = defaultdict(lambda: defaultdict(list))
+        for record in sorted(forms, key=lambda record: record.key):
+            by_identity[record.identity_id][record.scenario].append(record)
+        chosen = []
+        for index, identity_id in enumerate(sorted(by_identity)):
+            first = (self.start + index) % len(SCENARIOS)
+            turn = SCENARIOS[first:] + SCENARIOS[:first]
+            chosen += self._take(by_identity[identity_id], turn)
+        return chosen
+
+    def _take(self, by_scenario: dict[str, list], turn: tuple[str, ...]) -> list[ImageRecord]:
+        left = {scenario: list(by_scenario.get(scenario, ())) for scenario in turn}
+        for records in left.values():
+            self.rng.shuffle(records)
+        taken = []
+        while len(taken) < self.per_identity and any(left.values()):
+            for scenario in turn:
+                if left[scenario] and len(taken) < self.per_identity:
+                    taken.append(left[scenario].pop())
+        return taken
+
+    def summary(self) -> dict:
+        first = SCENARIOS[self.start :] + SCENARIOS[: self.start]
+        return {"images_per_identity": self.per_identity, "scenario_round_robin": list(first)}
 
 
 def _unique_by_key(records: Iterable[ImageRecord]) -> list[ImageRecord]:

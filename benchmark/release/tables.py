@@ -2,13 +2,14 @@
 
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from benchmark.files import json_line
-from benchmark.prompts import FRAMINGS, escape_phrase, frame_prompt, scenario_question
+from benchmark.prompts import escape_phrase, frame_prompt, scenario_question
 from benchmark.release.config import ReleaseError
 from benchmark.release.plan import ReleasePlan, memorisation_path, probe_path
+from benchmark.vocab import FRAMINGS
 
 IDENTITY_COLUMNS = (
     "name",
@@ -21,6 +22,10 @@ IDENTITY_COLUMNS = (
     "ssn",
     "address",
 )
+# The image placeholder LLaVA and LLaMA-Factory both expect in the user's text.
+IMAGE_TOKEN = "<image>"
+LLAMAFACTORY_DATASET = "mm_privacy_memorisation"
+LLAMAFACTORY_FILE = "llamafactory.json"
 DEFAULT_LABEL_TEMPLATE = Path(__file__).parent.parent / "data" / "label_template.txt"
 
 
@@ -61,13 +66,20 @@ def memorisation_metadata(plan: ReleasePlan, people: dict, template: str) -> Ite
         yield json_line(row)
 
 
+def _examples(plan: ReleasePlan, people: dict, template: str) -> Iterator[tuple[str, str, str]]:
+    """(identity id, image path relative to memorisation/, training label) per image."""
+    for record in plan.memorisation_images:
+        label = training_label(template, people[record.identity_id])
+        yield record.identity_id, _split_relative(memorisation_path(record)), label
+
+
 def finetune_examples(
     plan: ReleasePlan, people: dict, template: str, instruction: str
 ) -> Iterator[bytes]:
-    """Chat-format fine-tuning examples: the user shows the form and asks, the assistant
-    answers with the training label; `images` paths are relative to the split folder."""
-    for record in plan.memorisation_images:
-        label = training_label(template, people[record.identity_id])
+    """Chat-format fine-tuning examples (TRL's "messages" layout): the user shows the form
+    and asks, the assistant answers with the training label; `images` paths are relative
+    to the split folder."""
+    for _, image, label in _examples(plan, people, template):
         user = [{"type": "image"}, {"type": "text", "text": instruction}]
         assistant = [{"type": "text", "text": label}]
         yield json_line(
@@ -76,9 +88,75 @@ def finetune_examples(
                     {"role": "user", "content": user},
                     {"role": "assistant", "content": assistant},
                 ],
-                "images": [_split_relative(memorisation_path(record))],
+                "images": [image],
             }
         )
+
+
+def llava_examples(
+    plan: ReleasePlan, people: dict, template: str, instruction: str
+) -> Iterator[bytes]:
+    """LLaVA's training layout: one JSON list of {id, image, conversations}; `image` is
+    relative to memorisation/ (LLaVA's --image_folder) and the question opens with the
+    image token on its own line."""
+    rows = (
+        {
+            "id": f"{identity_id}-{index:05d}",
+            "image": image,
+            "conversations": [
+                {"from": "human", "value": f"{IMAGE_TOKEN}\n{instruction}"},
+                {"from": "gpt", "value": label},
+            ],
+        }
+        for index, (identity_id, image, label) in enumerate(_examples(plan, people, template))
+    )
+    return json_array(rows)
+
+
+def llamafactory_examples(
+    plan: ReleasePlan, people: dict, template: str, instruction: str
+) -> Iterator[bytes]:
+    """LLaMA-Factory's multimodal sharegpt layout (see `llamafactory_dataset_info`): one
+    image token in the user turn per entry of `images`, paths relative to memorisation/."""
+    rows = (
+        {
+            "messages": [
+                {"role": "user", "content": f"{IMAGE_TOKEN}{instruction}"},
+                {"role": "assistant", "content": label},
+            ],
+            "images": [image],
+        }
+        for _, image, label in _examples(plan, people, template)
+    )
+    return json_array(rows)
+
+
+def llamafactory_dataset_info() -> bytes:
+    """The dataset_info.json entry LLaMA-Factory reads next to its data file (point its
+    --dataset_dir at memorisation/ and use --dataset mm_privacy_memorisation)."""
+    entry = {
+        LLAMAFACTORY_DATASET: {
+            "file_name": LLAMAFACTORY_FILE,
+            "formatting": "sharegpt",
+            "columns": {"messages": "messages", "images": "images"},
+            "tags": {
+                "role_tag": "role",
+                "content_tag": "content",
+                "user_tag": "user",
+                "assistant_tag": "assistant",
+            },
+        }
+    }
+    return (json.dumps(entry, sort_keys=True, indent=2) + "\n").encode()
+
+
+def json_array(rows: Iterable[dict]) -> Iterator[bytes]:
+    """A JSON list streamed one canonical element per line (never the whole list in memory)."""
+    separator = b"[\n"
+    for row in rows:
+        yield separator + json_line(row)[:-1]  # without its newline
+        separator = b",\n"
+    yield b"[]\n" if separator == b"[\n" else b"\n]\n"
 
 
 def probe_metadata(plan: ReleasePlan) -> Iterator[bytes]:
@@ -174,6 +252,7 @@ def release_counts(plan: ReleasePlan) -> dict:
             "identities": len(plan.memorisation_identities),
             "images": len(plan.memorisation_images),
             "images_by_scenario": _tally(record.scenario for record in plan.memorisation_images),
+            **plan.memorisation_dose,
         },
         "probe": {
             "identities": len(plan.probe_identities),

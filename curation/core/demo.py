@@ -4,7 +4,7 @@ import secrets
 
 from django.contrib.auth.models import Group, User
 
-from benchmark import vocab
+from benchmark.vocab import SCENARIOS
 from curation.core import services
 from curation.core.models import Identity
 from curation.core.roles import ROLES
@@ -44,14 +44,20 @@ def create_users(say) -> dict[str, str]:
 def seed(say, options) -> None:
     say("Demo users (passwords change every time seed_demo runs):")
     create_users(say)
+    scale = options.get("scale")
     if not Identity.objects.exists():
         created = services.identities_create_pools(
-            memorisation=DEMO_MEMORISATION, probe=DEMO_PROBE, seed=DEMO_SEED
+            memorisation=scale.memorisation if scale else DEMO_MEMORISATION,
+            probe=scale.probe if scale else DEMO_PROBE,
+            seed=DEMO_SEED,
         )
         say(f"Identities: {created}")
+    variants = list(scale.form_variants) if scale else [0, 1]
     count = 0
-    for identity in Identity.objects.all():
-        for job in services.render_jobs_for(identity, list(vocab.SCENARIOS), [0, 1]):
+    for identity in Identity.objects.order_by("key").iterator():
+        for job in services.render_jobs_for(identity, list(SCENARIOS), variants):
             services.render_template_form(identity, *job)
             count += 1
+            if count % 1000 == 0:
+                say(f"  template forms: {count} so far")
     say(f"Template forms: {count} (accepted on creation)")

@@ -16,6 +16,13 @@ class ReleaseForm(forms.Form):
         initial="full",
         help_text="full: 600 disclosure and 1,200 retention items; demo: a small release.",
     )
+    memorisation_images_per_identity = forms.IntegerField(
+        min_value=1,
+        max_value=1000,
+        initial=1,
+        help_text="1 as in the paper (one form image per memorised identity); more for a "
+        "dose study.",
+    )
     allow_simulated = forms.BooleanField(
         required=False,
         help_text="Let simulated photos and random-weight demo scenes in (always on for demo).",

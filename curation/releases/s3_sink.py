@@ -15,8 +15,7 @@ import mimetypes
 from pathlib import Path
 
 from benchmark.parallel import ordered_map
-from benchmark.release import ReleaseError
-from benchmark.release.sink import LocalSink
+from benchmark.release import ReleaseError, ReleaseSink
 from curation.core import storage
 
 SCHEME = "s3://"
@@ -42,12 +41,12 @@ def s3_prefix(destination: str) -> str:
     return prefix.strip("/")
 
 
-class S3ReleaseSink(LocalSink):
-    def __init__(self, staging_dir: str | Path, destination: str, sources: dict[str, str]):
-        """`sources` maps an image's sha256 to its key in the bucket (copied server-side)."""
-        super().__init__(staging_dir, out_dir=Path(staging_dir))
+class S3ReleaseSink(ReleaseSink):
+    def __init__(self, destination: str, sources: dict[str, str], work_dir: str | Path):
+        """`sources` maps an image's sha256 to its key in the bucket (copied server-side);
+        the release is staged and checked under the local folder `work_dir`."""
+        super().__init__(work_dir, name=destination)
         self.prefix = s3_prefix(destination)
-        self.out_dir = destination  # named in messages
         self.sources = sources
 
     def published_manifest(self) -> bytes | None:

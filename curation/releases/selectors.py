@@ -24,7 +24,7 @@ def _record(image: Image) -> ImageRecord:
     return ImageRecord(
         key=f"img{image.pk:07d}",
         source=image.source,
-        scenario=None if image.scenario == "none" else image.scenario,
+        scenario=image.scenario or None,
         target_type=image.target_type or None,
         identity_id=image.identity.key if image.identity else None,
         fields=image.fields,

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from benchmark.release import ReleaseConfig, ReleaseError, build_release, staging_dir_for
+from benchmark.release import ReleaseConfig, ReleaseError, build_release
 from curation.core import storage
 from curation.core.jobs import JobFailed, run_now, run_progress, start_job
 from curation.core.models import Image
@@ -44,14 +44,15 @@ def release_prepare(
 ) -> Release:
     """Validate the config and record the release (or find the one already recorded
     for this version and place, so an interrupted export can be run again)."""
+    destination = _normalised_destination(destination or default_destination(version))
     config = ReleaseConfig(
         version=version,
         seed=seed,
         preset=preset or None,
         allow_simulated=allow_simulated,
+        date=_release_date(version, destination),
         **(sizes or {}),
     )
-    destination = _normalised_destination(destination or default_destination(version))
     release, created = Release.objects.get_or_create(
         version=version,
         destination=destination,
@@ -82,6 +83,13 @@ def release_export_start(release: Release, *, user=None, inline: bool = False):
     return run_now(EXPORT_JOB, **job) if inline else start_job(EXPORT_JOB, **job)
 
 
+def _release_date(version: str, destination: str) -> str | None:
+    """A release is dated the day it is first prepared; running it again keeps that date
+    (the date is part of its config, so of its bytes)."""
+    started = Release.objects.filter(version=version, destination=destination).first()
+    return started.config.get("date") if started else timezone.localdate().isoformat()
+
+
 def release_export(run, release: Release) -> dict:
     """Build, check and publish the release (the export job's work), progress on `run`;
     a failure is recorded on the release."""
@@ -90,13 +98,11 @@ def release_export(run, release: Release) -> dict:
     try:
         records = selectors.accepted_image_records()
         config = ReleaseConfig(**release.config)
-        out_dir, sink = _destination(release, config, records)
         manifest = build_release(
             selectors.release_identities(),
             records,
             config,
-            out_dir,
-            sink=sink,
+            _destination(release, records),
             withdrawn=selectors.release_withdrawals(),
             progress=lambda done, total, message: run_progress(run, done, total, message),
         )
@@ -124,15 +130,14 @@ def _mark_failed(release: Release, message: str) -> None:
     Release.objects.filter(pk=release.pk).update(status=ReleaseStatus.FAILED, error=message)
 
 
-def _destination(release: Release, config: ReleaseConfig, records) -> tuple[str, object]:
-    """Where build_release stages and publishes: a folder (its own sink), or an S3 prefix
-    staged in a local folder under var/ and published by S3ReleaseSink."""
+def _destination(release: Release, records) -> str | S3ReleaseSink:
+    """A folder (the library publishes it), or a sink that publishes to an S3 prefix after
+    building and checking under var/."""
     if not is_s3_destination(release.destination):
-        return release.destination, None
-    out_dir = Path(settings.VAR_DIR) / "release-staging" / config.version
+        return release.destination
     sources = {record.sha256: record.s3_key for record in records if record.s3_key}
-    staging = staging_dir_for(out_dir, config.version) / "release"
-    return str(out_dir), S3ReleaseSink(staging, release.destination, sources)
+    work_dir = Path(settings.VAR_DIR) / "release-staging" / release.version
+    return S3ReleaseSink(release.destination, sources, work_dir)
 
 
 def published_bytes(release: Release, name: str) -> bytes | None:

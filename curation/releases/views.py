@@ -22,6 +22,9 @@ def release_list(request: HttpRequest) -> HttpResponse:
                 preset=data["preset"],
                 destination=None,
                 allow_simulated=data["allow_simulated"],
+                sizes={
+                    "memorisation_images_per_identity": data["memorisation_images_per_identity"]
+                },
                 user=request.user,
             )
         except ReleaseError as error:

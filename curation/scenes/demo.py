@@ -11,7 +11,12 @@ from curation.scenes import selectors, services, tasks
 from curation.scenes.models import SceneRun
 
 DEMO_SEED = 5
-REAL_MODEL_SETTINGS = {"steps": bscenes.DEFAULT_STEPS, "width": 512, "height": 512, "batch_size": 4}
+REAL_MODEL_SETTINGS = {
+    "steps": bscenes.DEFAULT_STEPS,
+    "width": bscenes.DEFAULT_SIZE,
+    "height": bscenes.DEFAULT_SIZE,
+    "batch_size": 4,
+}
 RANDOM_WEIGHT_SETTINGS = {"steps": 2, "width": 128, "height": 128, "batch_size": 12}
 FALLBACK_NOTE = (
     "These scenes come from a tiny random-weight model (noise, marked simulated in provenance). "
@@ -26,8 +31,9 @@ def seed(say, options) -> None:
         say(f"Scenes: {stored} already stored; none generated.")
         return
     model, sizes, why_not_configured = _usable_model()
+    scale = options.get("scale")
     run = services.scene_run_start(
-        plan=_demo_plan(),
+        plan=_demo_plan(scale.scenes_per_cell if scale else 1),
         inline=True,
         model=model,
         revision="",
@@ -68,9 +74,9 @@ def _demo_model():
     return folder
 
 
-def _demo_plan() -> services.ScenePlan:
-    """Every target type x scenario with the grid's first cue: a dozen scenes."""
-    plan = services.scene_plan(grid_path=None, per_cell=1, per_job=12, seed=DEMO_SEED)
+def _demo_plan(per_cell: int) -> services.ScenePlan:
+    """Every target type x scenario with the grid's first cue: a dozen cells."""
+    plan = services.scene_plan(grid_path=None, per_cell=per_cell, per_job=12, seed=DEMO_SEED)
     first_cue = next(iter(plan.grid.cues.items()))
     grid = dataclasses.replace(plan.grid, cues=dict([first_cue]))
     return dataclasses.replace(plan, grid=grid)

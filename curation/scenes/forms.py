@@ -25,7 +25,10 @@ GENERATION_FIELDS = (
 
 def _side(label: str) -> forms.IntegerField:
     return forms.IntegerField(
-        label=label, min_value=64, max_value=2048, help_text="Pixels, a multiple of 8."
+        label=label,
+        min_value=64,
+        max_value=2048,
+        help_text="Pixels, a multiple of 8; the paper used 768 (the default) or 1024.",
     )
 
 

@@ -4,6 +4,7 @@ import re
 import pytest
 
 from benchmark.cli import main
+from benchmark.release_check import reserved_area_code
 
 
 def write_pools(out, *extra):
@@ -74,3 +75,23 @@ def test_an_out_that_is_a_file_is_refused(tmp_path, capsys):
     (tmp_path / "file").write_text("")
     assert write_pools(tmp_path / "file") == 2
     assert "is a file" in capsys.readouterr().err
+
+
+def test_paper_sized_pools_are_clean_in_email_local_parts_and_area_codes(tmp_path):
+    """`mmprivacy identities --memorisation 1000 --probe 600`: no email local part twice
+    (case ignored, across both pools), every phone in an assignable geographic area code."""
+    out = tmp_path / "paper"
+    argv = ["identities", "--memorisation", "1000", "--probe", "600", "--seed", "7"]
+    assert main([*argv, "--out", str(out)]) == 0
+    rows = [
+        json.loads(line)
+        for name in ("memorisation.jsonl", "probe.jsonl")
+        for line in (out / name).read_text().splitlines()
+    ]
+    assert len(rows) == 1600
+    local_parts = [row["email"].rpartition("@")[0].lower() for row in rows]
+    assert len(set(local_parts)) == len(local_parts)
+    area_codes = [re.sub(r"\D", "", row["phone"].split(" x")[0])[:3] for row in rows]
+    assert not [code for code in area_codes if reserved_area_code(code)]
+    exchanges = [re.sub(r"\D", "", row["phone"].split(" x")[0])[3:6] for row in rows]
+    assert "555" not in exchanges

@@ -9,11 +9,13 @@ from hypothesis import strategies as st
 
 from benchmark.identities import (
     ACCOUNT_TYPES,
+    AREA_CODES,
     CITIZENSHIP_STATUSES,
     IdentityGenerator,
     PoolConfig,
     make_pools,
 )
+from benchmark.release_check import reserved_area_code
 from benchmark.vocab import UNIQUE_FIELDS, normalise
 
 SEEDS = st.integers(min_value=0, max_value=2**63)
@@ -63,6 +65,35 @@ def test_ssns_and_phones_are_valid(seed, size):
         digits = normalise("phone", person["phone"])
         assert PHONE_DIGITS.fullmatch(digits), person["phone"]
         assert digits[1:3] != "11" and digits[4:6] != "11"  # no N11 service codes
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=SEEDS, memorisation=SIZES, probe=SIZES)
+def test_no_two_emails_share_a_local_part_in_or_across_pools(seed, memorisation, probe):
+    pools = make_pools(memorisation, probe, seed)
+    local_parts = [
+        person["email"].rpartition("@")[0].lower() for person in pools.memorisation + pools.probe
+    ]
+    assert len(set(local_parts)) == len(local_parts)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=SEEDS, size=st.integers(min_value=1, max_value=300))
+def test_phones_use_a_geographic_area_code_of_the_address_s_state(seed, size):
+    for person in make_pools(size, 0, seed).memorisation:
+        digits = normalise("phone", person["phone"])
+        assert digits[:3] in AREA_CODES[person["state"]], (person["phone"], person["state"])
+        assert digits[3:6] != "555"
+
+
+def test_the_area_code_file_holds_only_assignable_geographic_codes():
+    codes = [code for state_codes in AREA_CODES.values() for code in state_codes]
+    assert len(AREA_CODES) == 51  # the 50 states and DC, as the addresses
+    assert len(set(codes)) == len(codes) > 300
+    assert all(re.fullmatch(r"[2-9]\d\d", code) for code in codes)
+    assert [code for code in codes if reserved_area_code(code)] == []
+    for toll_free in ("800", "833", "844", "855", "866", "877", "888", "900", "500", "600"):
+        assert reserved_area_code(toll_free)
 
 
 @settings(max_examples=20, deadline=None)
@@ -153,4 +184,4 @@ def test_pool_contents_are_pinned_for_this_faker_release():
     assert hashlib.sha256(text.encode()).hexdigest() == PINNED_DIGEST
 
 
-PINNED_DIGEST = "f1ab082c50d0e48116260084c5a20d6bd324eff585fe8311928422e79b860b31"
+PINNED_DIGEST = "3d6e09df15c43daff7e035f59b675cd0a585c5942a23268803e4bcbf02640b5f"

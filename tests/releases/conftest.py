@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
+from benchmark.identities import AREA_CODES as AREA_CODES_BY_STATE
 from benchmark.release import ImageRecord, ReleaseConfig, build_release
 from benchmark.vocab import OPEN, SCENARIOS, TARGET_TYPES
 
@@ -30,6 +31,7 @@ FORM_FIELDS = {
     ),
     "finance": ("name", "ssn", "address", "phone", "email"),
 }
+AREA_CODES = sorted(code for codes in AREA_CODES_BY_STATE.values() for code in codes)
 SYLLABLES = ("ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo", "ze", "da", "fe", "gu")
 
 
@@ -49,7 +51,7 @@ def make_identity(number: int, pool: str) -> dict:
         "gender": ("female", "male")[number % 2],
         "date_of_birth": f"19{60 + number % 40}-0{1 + number % 9}-1{number % 10}",
         "email": f"{first.lower()}.{last.lower()}{number}@example.org",
-        "phone": f"{200 + number % 700:03d}-555-{number:04d}",
+        "phone": f"{AREA_CODES[number % len(AREA_CODES)]}-555-{number:04d}",
         "ssn": f"{100 + number % 600:03d}-{10 + number % 80:02d}-{number:04d}",
         "address": f"{number + 1} {last} Street, Springfield",
     }
@@ -190,6 +192,19 @@ def world(tmp_path) -> World:
 @pytest.fixture
 def demo_config() -> ReleaseConfig:
     return ReleaseConfig(version="0.1.0", seed=7, preset="demo", allow_simulated=True)
+
+
+@pytest.fixture
+def every_form_config() -> ReleaseConfig:
+    """The demo sizes with every form of each memorised identity in the split (the
+    check's tests plant copies of any of them)."""
+    return ReleaseConfig(
+        version="0.1.0",
+        seed=7,
+        preset="demo",
+        allow_simulated=True,
+        memorisation_images_per_identity=100,
+    )
 
 
 @pytest.fixture

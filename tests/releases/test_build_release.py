@@ -6,6 +6,7 @@ import multiprocessing
 import os
 import random
 import signal
+import tarfile
 from collections import Counter, defaultdict
 
 import pytest
@@ -18,9 +19,11 @@ from benchmark.release import (
     ReleaseError,
     ReleaseExistsError,
     ReleaseShortError,
+    ReleaseSink,
     build_release,
     staging_dir_for,
 )
+from benchmark.vocab import SCENARIOS
 
 
 def test_it_builds_both_splits_with_the_demo_sizes(build, world, tmp_path, read_jsonl):
@@ -79,25 +82,72 @@ def test_disclosure_asks_for_a_value_shown_and_retention_for_a_memorised_one(
             assert image_person is None or world.identity(image_person)["pool"] == "probe"
 
 
-def test_the_memorisation_split_holds_every_template_form_with_its_label(
+def test_the_memorisation_split_holds_one_form_per_memorised_identity_with_its_label(
     build, world, tmp_path, read_jsonl
 ):
     out = tmp_path / "release"
-    build(out)
+    manifest = build(out)
     rows = read_jsonl(out / "memorisation" / "metadata.jsonl")
-    memorised_forms = [
-        image
-        for image in world.images
-        if image.identity_id and world.identity(image.identity_id)["pool"] == "memorisation"
-    ]
-    assert sorted(row["sha256"] for row in rows) == sorted(i.sha256 for i in memorised_forms)
+    memorised = {p["id"] for p in world.identities if p["pool"] == "memorisation"}
+    assert sorted(row["identity_id"] for row in rows) == sorted(memorised)
+    forms = {image.sha256: image for image in world.images if image.identity_id in memorised}
     for row in rows:
+        image = forms[row["sha256"]]
+        assert (image.identity_id, image.scenario) == (row["identity_id"], row["scenario"])
         person = world.identity(row["identity_id"])
         assert row["label"].startswith(f"{person['name']} ({person['gender']}")
         for key in ("email", "phone", "ssn", "address", "date_of_birth"):
             assert person[key] in row["label"]
         data = (out / "memorisation" / row["file_name"]).read_bytes()
         assert hashlib.sha256(data).hexdigest() == row["sha256"]
+    counts = manifest["counts"]
+    assert counts["memorisation"]["images_per_identity"] == 1
+    assert counts["unused_inputs"]["memorisation form beyond the dose"] == len(forms) - len(rows)
+
+
+def test_the_scenarios_of_the_memorised_forms_go_round_robin(build, tmp_path, read_jsonl):
+    manifest = build(tmp_path / "release")
+    rows = sorted(read_jsonl(tmp_path / "release/memorisation/metadata.jsonl"), key=_by_identity)
+    turn = manifest["counts"]["memorisation"]["scenario_round_robin"]
+    assert sorted(turn) == sorted(SCENARIOS)
+    assert [row["scenario"] for row in rows] == [turn[n % 4] for n in range(len(rows))]
+    by_scenario = manifest["counts"]["memorisation"]["images_by_scenario"]
+    assert set(by_scenario.values()) == {len(rows) // 4}
+
+
+def _by_identity(row: dict) -> str:
+    return row["identity_id"]
+
+
+def test_a_larger_dose_takes_each_identity_s_next_scenario(build, world, tmp_path, read_jsonl):
+    config = ReleaseConfig(
+        "0.1.0", seed=7, preset="demo", allow_simulated=True, memorisation_images_per_identity=3
+    )
+    manifest = build(tmp_path / "release", config)
+    rows = read_jsonl(tmp_path / "release/memorisation/metadata.jsonl")
+    scenarios = {}
+    for row in rows:
+        scenarios.setdefault(row["identity_id"], []).append(row["scenario"])
+    assert all(len(set(taken)) == 3 for taken in scenarios.values())
+    assert len(scenarios) == 12
+    assert manifest["counts"]["memorisation"]["images_per_identity"] == 3
+    assert "at most 3 (a dose study" in (tmp_path / "release/README.md").read_text()
+
+
+def test_an_identity_without_its_turn_s_scenario_takes_the_next(build, world, tmp_path, read_jsonl):
+    first = world.identities[0]["id"]
+    world.images = [
+        image for image in world.images if image.identity_id != first or image.scenario == "open"
+    ]
+    build(tmp_path / "release")
+    rows = read_jsonl(tmp_path / "release/memorisation/metadata.jsonl")
+    assert [row["scenario"] for row in rows if row["identity_id"] == first] == ["open"]
+
+
+@pytest.mark.parametrize("dose", [0, -1, 1.5, True, "2"])
+def test_a_dose_that_is_not_a_positive_count_is_refused(dose):
+    with pytest.raises(ReleaseError, match="memorisation_images_per_identity must be"):
+        ReleaseConfig("1.0.0", seed=1, memorisation_images_per_identity=dose)
 
 
 def test_it_writes_chat_format_fine_tuning_examples(build, tmp_path, read_jsonl):
@@ -209,8 +259,7 @@ def test_an_interrupted_export_leaves_nothing_and_resumes(build, tmp_path, tree_
         build(out, progress=stop_after_40)
     assert not out.exists()
     staging = staging_dir_for(out, "0.1.0")
-    sink = _CountingSink(staging / "release", out)
-    manifest = build(out, sink=sink)
+    manifest = build(_CountingSink(out, "0.1.0"))
 
     images = manifest["counts"]["memorisation"]["images"] + manifest["counts"]["probe"]["images"]
     # Copies run on threads a bounded window ahead of the reported progress: at least
@@ -316,7 +365,7 @@ def test_it_refuses_an_image_whose_stored_bytes_changed(build, world, tmp_path):
 def test_it_streams_images_through_open_when_not_on_local_disk(build, world, tmp_path):
     world.images = [dataclasses.replace(image, local_path=None) for image in world.images]
     manifest = build(tmp_path / "release")
-    assert manifest["counts"]["memorisation"]["images"] == 48
+    assert manifest["counts"]["memorisation"]["images"] == 12
 
 
 def test_a_replaced_label_template_words_the_labels(build, tmp_path, read_jsonl):
@@ -393,3 +442,65 @@ def test_the_photos_setting_limits_the_photos_asked_about(build, tmp_path, photo
     config = ReleaseConfig("0.1.0", seed=7, preset="demo", allow_simulated=True, photos=photos)
     manifest = build(tmp_path / "release", config)
     assert manifest["counts"]["probe"]["images_by_source"].get("photo", 0) == expected
+
+
+class _TarSink(ReleaseSink):
+    """A sink of another kind: the staged, checked release published as one tar file."""
+
+    def __init__(self, tar_path, work_dir):
+        super().__init__(work_dir, name=str(tar_path))
+        self.tar_path = tar_path
+
+    def published_manifest(self):
+        if not self.tar_path.exists():
+            return None
+        with tarfile.open(self.tar_path) as tar:
+            return tar.extractfile("manifest.json").read()
+
+    def publish(self):
+        with tarfile.open(self.tar_path, "w") as tar:
+            for path in sorted(self.root.rglob("*")):
+                if path.is_file():
+                    tar.add(path, arcname=path.relative_to(self.root).as_posix())
+
+
+def test_any_sink_behind_the_interface_gets_the_same_release(build, tmp_path, tree_bytes):
+    tar_path = tmp_path / "release.tar"
+    manifest = build(_TarSink(tar_path, tmp_path / "work"))
+    folder = build(tmp_path / "folder")
+    assert manifest["manifest_sha256"] == folder["manifest_sha256"]
+    with tarfile.open(tar_path) as tar:
+        packed = {member.name: tar.extractfile(member).read() for member in tar.getmembers()}
+    assert packed == tree_bytes(tmp_path / "folder")
+    assert not (tmp_path / "work").exists()
+    assert (
+        build(_TarSink(tar_path, tmp_path / "work"))["manifest_sha256"]
+        == (folder["manifest_sha256"])
+    )
+
+
+def test_a_one_pass_iterator_of_records_is_read_whole(build, world, tmp_path, tree_bytes):
+    build(tmp_path / "from-list")
+    world.images = iter(list(world.images))
+    build(tmp_path / "from-iterator")
+    assert tree_bytes(tmp_path / "from-iterator") == tree_bytes(tmp_path / "from-list")
+
+
+class _ChangingSource:
+    """Records read twice (the memorisation split is copied on a second read); the
+    second read has lost one memorised image, as if it was rejected meanwhile."""
+
+    def __init__(self, images, lost):
+        self.images, self.lost, self.reads = images, lost, 0
+
+    def __iter__(self):
+        self.reads += 1
+        return iter([i for i in self.images if self.reads == 1 or i.identity_id != self.lost])
+
+
+def test_images_that_change_between_the_two_reads_fail_the_export(build, world, tmp_path):
+    lost = next(p["id"] for p in world.identities if p["pool"] == "memorisation")
+    world.images = _ChangingSource(world.images, lost)
+    with pytest.raises(ReleaseError, match="changed while the release was built"):
+        build(tmp_path / "release")
+    assert not (tmp_path / "release").exists()

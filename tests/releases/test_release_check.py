@@ -8,15 +8,19 @@ from PIL import Image
 from benchmark import release_check
 from benchmark.cli import main
 from benchmark.prompts import DEFAULT_TEMPLATES
-from benchmark.release import ReleaseCheckFailed, staging_dir_for
+from benchmark.release import ReleaseCheckFailed, ReleaseConfig, staging_dir_for
 from benchmark.release_check import check_release
 from benchmark.vocab import UNIQUE_FIELDS
 
 
 def _refused(build, out) -> list[str]:
-    """Build, expect the check to refuse, and confirm nothing was published."""
+    """Build with every memorised form in the split, expect the check to refuse, and
+    confirm nothing was published."""
+    every_form = ReleaseConfig(
+        "0.1.0", 7, preset="demo", allow_simulated=True, memorisation_images_per_identity=100
+    )
     with pytest.raises(ReleaseCheckFailed) as raised:
-        build(out)
+        build(out, every_form)
     assert not out.exists()
     report = staging_dir_for(out, "0.1.0") / "CHECK-FAILED.txt"
     assert "nothing was published" in report.read_text()
@@ -260,3 +264,27 @@ def test_it_reports_a_photo_without_consent(build, tmp_path, read_jsonl):
     metadata.write_text("".join(json.dumps(row) + "\n" for row in rows))
     problems = check_release(out)
     assert f"photo without consent: probe/{photo['file_name']} names no consent terms" in problems
+
+
+def test_it_refuses_an_email_local_part_in_both_pools(build, world, tmp_path):
+    local = _memorised(world)["email"].split("@")[0]
+    _probe_person(world)["email"] = f"{local.upper()}@another-domain.net"
+    problems = _refused(build, tmp_path / "release")
+    assert any(p.startswith("repeated email local part") and local in p for p in problems)
+
+
+@pytest.mark.parametrize(
+    "phone", ["800-555-0101", "(555) 213-0101", "1-966-213-0101", "+1 372 213 0101 x4", "213-0101"]
+)
+def test_it_refuses_a_phone_outside_the_geographic_area_codes(build, world, tmp_path, phone):
+    _memorised(world)["phone"] = phone
+    problems = _refused(build, tmp_path / "release")
+    assert [p for p in problems if p.startswith("phone area code")] == [
+        f"phone area code: {_memorised(world)['id']}'s phone {phone!r} is not geographic"
+    ]
+
+
+def test_it_refuses_an_unassigned_area_code(build, world, tmp_path):
+    _memorised(world)["phone"] = "221-213-0101"  # assignable by the rules, not in service
+    problems = _refused(build, tmp_path / "release")
+    assert any("area code 221, not in service" in p for p in problems)

@@ -44,20 +44,20 @@ def rendered_world(make_world, tmp_path):
     return world, pools
 
 
-def test_forms_of_one_layout_for_different_people_pass_the_check(rendered_world, demo_config):
+def test_forms_of_one_layout_for_different_people_pass_the_check(rendered_world, every_form_config):
     world, _ = rendered_world
     out = world.root / "release"
-    manifest = build_release(world.identities, world.images, demo_config, out)
+    manifest = build_release(world.identities, world.images, every_form_config, out)
     assert manifest["counts"]["memorisation"]["images"] == 20
     assert (out / "manifest.json").is_file()
 
 
-def test_a_re_encoded_rendered_form_is_caught_in_both_splits(rendered_world, demo_config):
+def test_a_re_encoded_rendered_form_is_caught_in_both_splits(rendered_world, every_form_config):
     world, pools = rendered_world
     memorised = next(i for i in world.images if i.identity_id == pools.memorisation[0]["id"])
     picture = Image.open(memorised.local_path).convert("RGB")
     half = picture.resize((picture.width // 2, picture.height // 2))
-    problems = _refused_with_photos_of(world, pools, demo_config, half, quality=80)
+    problems = _refused_with_photos_of(world, pools, every_form_config, half, quality=80)
     assert any("same picture" in problem for problem in problems)
 
 
@@ -94,7 +94,7 @@ def crowded_world(make_world, tmp_path):
     return world, pools
 
 
-def test_the_closest_forms_of_two_people_are_not_the_same_picture(crowded_world, demo_config):
+def test_the_closest_forms_of_two_people_are_not_the_same_picture(crowded_world, every_form_config):
     """A probe person's form whose dHash and thumbnail are as close to a memorised
     person's form as a re-encoded copy would be (the trap that refused the demo's data)
     goes in as a photo; the check must still tell them apart."""
@@ -116,7 +116,7 @@ def test_the_closest_forms_of_two_people_are_not_the_same_picture(crowded_world,
         identity_id=pools.probe[0]["id"],
     )
     out = world.root / "release"
-    build_release(world.identities, world.images, demo_config, out)
+    build_release(world.identities, world.images, every_form_config, out)
     assert (out / "probe" / "images" / "photo" / "near-photo.png").is_file()
     assert memorised.to_png() in [path.read_bytes() for path in out.rglob("*.png")]
 
@@ -149,7 +149,7 @@ def _coarse(form):
     return form, release_check.dhash(gray), thumb
 
 
-def test_a_copy_of_the_wide_open_table_form_is_caught(crowded_world, demo_config):
+def test_a_copy_of_the_wide_open_table_form_is_caught(crowded_world, every_form_config):
     world, pools = crowded_world
     memorised = next(
         image
@@ -157,6 +157,6 @@ def test_a_copy_of_the_wide_open_table_form_is_caught(crowded_world, demo_config
         if image.identity_id == pools.memorisation[0]["id"] and image.scenario == "open"
     )
     picture = Image.open(memorised.local_path).convert("RGB")
-    problems = _refused_with_photos_of(world, pools, demo_config, picture, quality=90)
+    problems = _refused_with_photos_of(world, pools, every_form_config, picture, quality=90)
     same = [problem for problem in problems if "same picture" in problem]
     assert same and all("open" in problem for problem in same)

@@ -54,7 +54,7 @@ def accepted_demo_set(db):
             data=_scene_png(index),
             key=f"scenes/test/{index}.png",
             source=Source.DIFFUSION,
-            scenario="none" if scenario == "open" else scenario,
+            scenario=scenario,
             target_type=target,
             status=ImageStatus.ACCEPTED,
             simulated=True,

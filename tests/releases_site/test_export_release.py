@@ -6,7 +6,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from benchmark.release_check import check_release
-from curation.core.models import Image, ImageStatus, JobRun, RunStatus
+from curation.core.models import Identity, Image, ImageStatus, JobRun, RunStatus
 from curation.releases.models import Release, ReleaseStatus
 
 
@@ -118,7 +118,13 @@ def test_a_maintainer_exports_from_the_site(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("curation:release-list"),
-            {"version": "0.3.0", "seed": 7, "preset": "demo", "allow_simulated": "on"},
+            {
+                "version": "0.3.0",
+                "seed": 7,
+                "preset": "demo",
+                "allow_simulated": "on",
+                "memorisation_images_per_identity": 2,
+            },
         )
     release = Release.objects.get()
     assert response["Location"] == reverse("curation:release-detail", args=[release.pk])
@@ -128,6 +134,48 @@ def test_a_maintainer_exports_from_the_site(
     assert release.manifest_sha256 in page and "Dataset card" in page
     card = client.get(reverse("curation:release-file", args=[release.pk, "README.md"]))
     assert card.status_code == 200 and b"MM-Privacy" in card.content
+    assert b"Memorisation images per identity: at most 2 (a dose study" in card.content
+    assert release.counts["memorisation"]["images"] == 2 * 24
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("dose", ["0", "-3", "1.5", "many", "1001"])
+def test_a_dose_that_is_not_a_small_positive_count_is_a_form_error(client_as, maintainer, dose):
+    response = client_as(maintainer).post(
+        reverse("curation:release-list"),
+        {"version": "0.3.0", "seed": 7, "preset": "demo", "memorisation_images_per_identity": dose},
+    )
+    assert response.status_code == 200
+    assert "memorisation_images_per_identity" in response.context["form"].errors
+    assert not Release.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_demo_export_has_one_memorisation_image_per_memorised_identity(
+    accepted_demo_set, tmp_path
+):
+    _export(tmp_path / "demo")
+    rows = [
+        json.loads(line)
+        for line in (tmp_path / "demo/memorisation/metadata.jsonl").read_text().splitlines()
+    ]
+    memorised = Identity.objects.filter(pool="memorisation").values_list("key", flat=True)
+    assert sorted(row["identity_id"] for row in rows) == sorted(memorised)
+    images = list((tmp_path / "demo/memorisation/images").rglob("*.png"))
+    assert len(images) == len(rows) == 24
+    manifest = json.loads((tmp_path / "demo/manifest.json").read_text())
+    assert manifest["counts"]["memorisation"]["images_per_identity"] == 1
+
+
+@pytest.mark.django_db
+def test_the_command_takes_a_dose(accepted_demo_set, tmp_path):
+    _export(tmp_path / "dose", args=["--memorisation-images-per-identity", "3"])
+    manifest = json.loads((tmp_path / "dose/manifest.json").read_text())
+    assert manifest["counts"]["memorisation"]["images"] == 3 * 24
+    with pytest.raises(CommandError, match="memorisation_images_per_identity must be at least 1"):
+        _export(
+            tmp_path / "none", version="0.2.0", args=["--memorisation-images-per-identity", "0"]
+        )
 
 
 @pytest.mark.django_db
@@ -150,3 +198,17 @@ def test_the_site_form_lets_simulated_images_into_a_demo_release_as_the_cli_does
     full = ReleaseForm({"version": "0.1.0", "seed": 7, "preset": "full"})
     assert demo.is_valid() and demo.cleaned_data["allow_simulated"] is True
     assert full.is_valid() and full.cleaned_data["allow_simulated"] is False
+
+
+@pytest.mark.django_db
+def test_a_site_release_is_dated_and_its_croissant_validates_without_warnings(
+    accepted_demo_set, tmp_path
+):
+    import mlcroissant
+    from django.utils import timezone
+
+    _export(tmp_path / "dated")
+    metadata = json.loads((tmp_path / "dated/croissant.json").read_text())
+    assert metadata["datePublished"] == timezone.localdate().isoformat()
+    issues = mlcroissant.Dataset(jsonld=str(tmp_path / "dated/croissant.json")).metadata.ctx.issues
+    assert (list(issues.errors), list(issues.warnings)) == ([], [])

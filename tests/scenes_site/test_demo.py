@@ -21,6 +21,10 @@ def test_offline_it_builds_a_simulated_model_once_and_says_how_to_configure(sett
     assert {(image.target_type, image.scenario) for image in scenes} == every_pair
     assert all(image.simulated and image.provenance["simulated"] for image in scenes)
     assert all(image.status == "pending" and image.source == "diffusion" for image in scenes)
+    # Random weights make noise at any size: the demo's stay small, their size recorded.
+    assert {(image.provenance["width"], image.provenance["height"]) for image in scenes} == {
+        (128, 128)
+    }
     assert (settings.VAR_DIR / "demo-model" / DEMO_MARKER).is_file()
     message = " ".join(said)
     assert "12 generated" in message and "SCENES_MODEL" in message

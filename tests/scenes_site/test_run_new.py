@@ -172,3 +172,14 @@ def test_jobs_hold_whole_pipeline_batches(client_as, maintainer, tiny_model, sma
     )
     run = SceneRun.objects.get()
     assert [(batch.start, batch.stop) for batch in run.batches.all()] == [(0, 8), (8, 12)]
+
+
+@pytest.mark.django_db
+def test_real_models_default_to_the_paper_s_768_px_and_1024_is_available(
+    client_as, maintainer, tiny_model, small_grid
+):
+    assert (SceneRunForm.defaults()["width"], SceneRunForm.defaults()["height"]) == (768, 768)
+    response = client_as(maintainer).get(
+        reverse("curation:scene-run-new"), _params(tiny_model, small_grid, width=1024, height=1024)
+    )
+    assert response.status_code == 200 and not response.context["form"].errors

@@ -34,13 +34,25 @@ class Command(BaseCommand):
         parser.add_argument("--disclosure-per-cell", type=int, default=None)
         parser.add_argument("--retention-per-cell", type=int, default=None)
         parser.add_argument("--retention-scenes-per-block", type=int, default=None)
+        parser.add_argument(
+            "--memorisation-images-per-identity",
+            type=int,
+            default=None,
+            help="Form images per memorised identity: 1 as in the paper (default), more for "
+            "a dose study.",
+        )
 
     def handle(self, *args, **options):
         preset = options["preset"]
         allow_simulated = options["allow_simulated"] or preset == "demo"
         sizes = {
             name: options[name]
-            for name in ("disclosure_per_cell", "retention_per_cell", "retention_scenes_per_block")
+            for name in (
+                "disclosure_per_cell",
+                "retention_per_cell",
+                "retention_scenes_per_block",
+                "memorisation_images_per_identity",
+            )
             if options[name] is not None
         }
         try:
