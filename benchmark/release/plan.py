@@ -124,6 +124,7 @@ class MemorisedForm(NamedTuple):
     sha256: str
     simulated: bool
     suffix: str
+    consent_terms: str | None  # photos' only; kept so every split's metadata has the column
 
     @classmethod
     def of(cls, record: ImageRecord) -> "MemorisedForm":
