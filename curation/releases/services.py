@@ -64,11 +64,25 @@ def release_prepare(
         },
     )
     if not created and release.config != config.to_dict():
-        raise ReleaseError(
-            f"release {version} at {destination} was already started with another config; "
-            "choose a new version number."
-        )
+        if release.status != ReleaseStatus.FAILED:
+            raise ReleaseError(
+                f"release {version} at {destination} was already started with another "
+                "config; choose a new version number."
+            )
+        _reconfigure_failed(release, config, seed=seed, preset=preset or "")
     return release
+
+
+def _reconfigure_failed(release: Release, config: ReleaseConfig, *, seed: int, preset: str):
+    """A failed export published nothing, so its version is still free: it takes the new
+    settings instead of using up the number."""
+    release.seed, release.preset, release.config, release.error = (
+        seed,
+        preset,
+        config.to_dict(),
+        "",
+    )
+    release.save(update_fields=["seed", "preset", "config", "error"])
 
 
 def release_export_start(release: Release, *, user=None, inline: bool = False):

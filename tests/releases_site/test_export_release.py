@@ -74,6 +74,21 @@ def test_a_short_release_names_the_short_cells(accepted_demo_set, tmp_path):
 
 
 @pytest.mark.django_db
+def test_a_failed_export_does_not_use_up_its_version(accepted_demo_set, tmp_path):
+    out = tmp_path / "release"
+    with pytest.raises(CommandError):
+        call_command(
+            "export_release", "--version", "1.0.0", "--preset", "full", "--seed", "7",
+            "--allow-simulated", "--out", str(out),
+        )  # fmt: skip
+    assert Release.objects.get().status == ReleaseStatus.FAILED
+    manifest_sha256 = _export(out, version="1.0.0")
+    release = Release.objects.get()
+    assert (release.status, release.preset) == (ReleaseStatus.PUBLISHED, "demo")
+    assert release.manifest_sha256 == manifest_sha256
+
+
+@pytest.mark.django_db
 def test_simulated_images_need_permission_outside_the_demo(accepted_demo_set, tmp_path):
     with pytest.raises(CommandError) as error:
         call_command(
