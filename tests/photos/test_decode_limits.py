@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from benchmark import photos, sandbox
-from benchmark.testing.hostile_photos import many_scans_jpeg, sample_jpeg
+from tests.support.hostile_photos import many_scans_jpeg, sample_jpeg
 
 DECODE = "from PIL import Image; import io; Image.open(io.BytesIO(data)).load()"
 
