@@ -28,8 +28,8 @@ ensure_venv() {
   if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     echo "==> Installing requirements (first run takes a few minutes)"
     "$PY" -m pip install --quiet --upgrade pip
-    (cd "$ROOT" && "$PY" -m pip install --quiet -r requirements.txt -r requirements-test.txt)
-    (cd "$ROOT" && "$PY" -m pip install --quiet --no-deps -r requirements-inspect.txt)
+    (cd "$ROOT" && "$PY" -m pip install --quiet -r requirements.txt -r requirements-test.txt \
+      -r requirements-inspect.txt)
     echo "$want" > "$stamp"
   fi
 }
