@@ -48,6 +48,15 @@ def _ids(body: dict, key: str) -> list[int]:
     return values
 
 
+def _form_ids(text: str) -> list[int]:
+    """Image ids separated by commas (a form post), bounded as `_ids` bounds a JSON list."""
+    try:
+        values = [int(value) for value in text.split(",") if value]
+    except ValueError:
+        raise BadRequest("`images` must be image ids separated by commas.") from None
+    return _ids({"images": values}, "images")
+
+
 def _is_id(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
 
@@ -175,11 +184,9 @@ def review_release(request: HttpRequest) -> JsonResponse:
     """The closing page's beacon (a form post: a beacon cannot set the CSRF header) gives
     its undecided images back, unless a newer page of the same annotator took over."""
     try:
-        image_ids = [int(value) for value in request.POST.get("images", "").split(",") if value]
-    except ValueError:
-        return _refused(BadRequest("`images` must be image ids separated by commas."))
-    if len(image_ids) > MAX_IDS:
-        return _refused(BadRequest(f"`images` lists {len(image_ids)} ids; send at most {MAX_IDS}."))
+        image_ids = _form_ids(request.POST.get("images", ""))
+    except BadRequest as error:
+        return _refused(error)
     if not desk.desk_is_current(request.user, request.POST.get("desk", "")):
         return JsonResponse({"released": 0})
     return JsonResponse(

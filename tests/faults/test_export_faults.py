@@ -45,7 +45,7 @@ def _queued_export(out: Path, monkeypatch) -> JobRun:
     with monkeypatch.context() as queue_only:  # queued for the worker, not run here
         queue_only.setattr(jobs, "dispatch", lambda *args, **kwargs: None)
         return start_job(
-            release_services.export_release_job,
+            release_services.EXPORT_JOB,
             kind="export",
             title="Export 0.1.0",
             params={"release_id": release.pk},

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from curation.core.models import Pool
-from curation.volunteers import services
+from curation.volunteers import consent, services
 from curation.volunteers.models import (
     CODE_ALPHABET,
     CODE_LENGTH,
@@ -124,6 +124,7 @@ def test_maintainers_create_batches_and_filter_by_status(client_as, maintainer, 
 def test_an_empty_photo_does_not_free_a_packet_slot(probe_identities, volunteer, settings):
     """Before: one volunteer held 9 packets against a limit of 3 by sending empty files."""
     settings.PACKET_OPEN_LIMIT = 2
+    consent.consent_record(user=volunteer)
     for scenario in ("hiring", "finance"):
         packet = services.packet_request(user=volunteer, scenario=scenario)
         upload = services.upload_start(
