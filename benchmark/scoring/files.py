@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from benchmark.responses import JsonlError, iter_jsonl
+from benchmark.files import JsonlError, read_jsonl
 from benchmark.scoring.aggregate import ITEM_KEYS, ROW_KEYS, ScoringInputError
 
 CSV_COLUMNS = (
@@ -38,7 +38,7 @@ def read_items(path: str | Path) -> list[dict]:
     """Probe items from items.jsonl, each checked for the keys scoring needs."""
     items = []
     try:
-        numbered = list(iter_jsonl(path))
+        numbered = list(read_jsonl(path))
     except JsonlError as error:
         raise ScoringInputError(str(error)) from None
     for number, item in numbered:
