@@ -91,20 +91,9 @@ def test_it_names_the_file_and_line_of_a_malformed_response(tmp_path, fixture_it
 def test_a_judge_concurrency_below_one_is_refused(
     tmp_path, fixture_items, alpha_responses, concurrency
 ):
-    result = run_score(
-        "--items",
-        fixture_items,
-        "--responses",
-        alpha_responses,
-        "--out",
-        tmp_path / "o",
-        "--judge-endpoint",
-        "http://127.0.0.1:9/v1",
-        "--judge-model",
-        "j",
-        "--judge-concurrency",
-        concurrency,
-    )
+    inputs = ("--items", fixture_items, "--responses", alpha_responses, "--out", tmp_path / "o")
+    judge = ("--judge-endpoint", "http://127.0.0.1:9/v1", "--judge-model", "j")
+    result = run_score(*inputs, *judge, "--judge-concurrency", concurrency)
 
     assert result.returncode == 2
     assert "--judge-concurrency" in result.stderr and "Traceback" not in result.stderr
