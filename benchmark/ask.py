@@ -30,7 +30,6 @@ import hashlib
 import http.client
 import json
 import mimetypes
-import os
 import random
 import threading
 import time
@@ -41,7 +40,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmark.files import JsonlError, read_jsonl
+from benchmark.files import JsonlError, atomic_write_text, read_jsonl
 from benchmark.filetypes import sniff_type
 from benchmark.responses import MAX_RESPONSE_LINE_BYTES, provenance_path, response_problem
 
@@ -166,9 +165,7 @@ def _record_provenance(out_path: Path, made: dict) -> None:
                 f"differ, see {path}); give another --out"
             )
         return
-    staging = path.with_name(path.name + ".tmp")
-    staging.write_text(json.dumps(made, indent=1) + "\n", encoding="utf-8")
-    os.replace(staging, path)
+    atomic_write_text(path, json.dumps(made, indent=1) + "\n")
 
 
 def _read_items(path: Path) -> list[dict]:
