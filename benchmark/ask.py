@@ -30,7 +30,6 @@ import hashlib
 import http.client
 import json
 import mimetypes
-import os
 import random
 import threading
 import time
@@ -41,8 +40,9 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmark.files import JsonlError, atomic_write_text, read_jsonl
 from benchmark.filetypes import sniff_type
-from benchmark.responses import JsonlError, iter_jsonl, provenance_path, response_problem
+from benchmark.responses import MAX_RESPONSE_LINE_BYTES, provenance_path, response_problem
 
 RETRY_STATUSES = frozenset({408, 409, 425, 429}) | frozenset(range(500, 600))
 FATAL_STATUSES = {401: "unauthorised", 403: "forbidden", 404: "not found"}
@@ -165,14 +165,12 @@ def _record_provenance(out_path: Path, made: dict) -> None:
                 f"differ, see {path}); give another --out"
             )
         return
-    staging = path.with_name(path.name + ".tmp")
-    staging.write_text(json.dumps(made, indent=1) + "\n", encoding="utf-8")
-    os.replace(staging, path)
+    atomic_write_text(path, json.dumps(made, indent=1) + "\n")
 
 
 def _read_items(path: Path) -> list[dict]:
     try:
-        numbered = list(iter_jsonl(path))
+        numbered = list(read_jsonl(path))
     except JsonlError as error:
         raise CollectError(str(error)) from None
     seen = set()
@@ -202,7 +200,7 @@ def _answered_ids(out_path: Path, model: str) -> set[str]:
         return set()
     _drop_partial_last_line(out_path)
     try:
-        lines = list(iter_jsonl(out_path))
+        lines = list(read_jsonl(out_path, max_line_bytes=MAX_RESPONSE_LINE_BYTES))
     except JsonlError as error:
         raise CollectError(f"{error}; fix or move the output file") from None
     answered = set()

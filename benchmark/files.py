@@ -3,10 +3,11 @@
 Writes go to a temporary file (or folder) beside the target and are renamed into place,
 so a reader, a crash or a full disk never leaves half a file where the target should be.
 
-`read_jsonl` reads one line at a time and stops at the first bad line with a
-`JsonlError` that names the file and line: not UTF-8, not JSON, not a JSON object, too
-long, nested too deeply, or holding a lone surrogate (a string that cannot be written
-back as UTF-8). Blank lines are skipped.
+`read_jsonl` reads one line at a time (`read_jsonl_lines` reads lines already in memory,
+`parse_jsonl_line` one line) and stops at the first bad line with a `JsonlError` that
+names the file and line: not UTF-8, not JSON, not a JSON object, too long, nested too
+deeply, or holding a lone surrogate (a string that cannot be written back as UTF-8).
+Blank lines are skipped. Every JSONL file the project reads goes through these.
 """
 
 import json
@@ -162,10 +163,18 @@ def _stream_name(stream) -> str:
 def _read_jsonl_stream(
     stream: BinaryIO, name: str, max_line_bytes: int
 ) -> Iterator[tuple[int, dict]]:
+    # A line is read at most one byte past the limit: a longer one is refused without
+    # ever being held whole.
+    yield from read_jsonl_lines(
+        _stream_lines(stream, name, max_line_bytes + 1), where=name, max_line_bytes=max_line_bytes
+    )
+
+
+def _stream_lines(stream: BinaryIO, name: str, size: int) -> Iterator[bytes]:
     number = 0
     while True:
         try:
-            line = stream.readline(max_line_bytes + 1)
+            line = stream.readline(size)
         except OSError as error:
             raise JsonlError(name, number + 1, f"cannot read: {error.strerror or error}") from None
         if not line:
@@ -173,22 +182,40 @@ def _read_jsonl_stream(
         if isinstance(line, str):
             raise TypeError(f"read_jsonl needs a binary stream; open {name} with 'rb'")
         number += 1
-        if len(line) > max_line_bytes and not line.endswith(b"\n"):
-            raise JsonlError(name, number, f"longer than {max_line_bytes:,} bytes; split it")
+        yield line
+
+
+def read_jsonl_lines(
+    lines: Iterable[bytes], *, where: str, max_line_bytes: int = MAX_LINE_BYTES
+) -> Iterator[tuple[int, dict]]:
+    """The same as `read_jsonl` for lines already read (an upload, a stored file split
+    with `splitlines`), with or without their line breaks; `where` names them in errors."""
+    for number, line in enumerate(lines, 1):
+        if len(line) - line.endswith(b"\n") > max_line_bytes:
+            raise JsonlError(where, number, f"longer than {max_line_bytes:,} bytes; split it")
         if number == 1 and line.startswith(b"\xef\xbb\xbf"):
             line = line[3:]  # a byte-order mark some editors write
         if line.strip():
-            yield number, _parse_line(name, number, line)
+            yield number, _parse_line(where, number, line)
 
 
-def _parse_line(name: str, number: int, line: bytes) -> dict:
+def parse_jsonl_line(line: bytes | str, where: str) -> dict:
+    """One line of JSON Lines (or a whole small JSON file) as an object, checked as
+    `read_jsonl` checks each line; JsonlError, named by `where`, says why it is not one."""
+    return _parse_line(where, None, line)
+
+
+def _parse_line(name: str, number: int | None, line: bytes | str) -> dict:
+    if isinstance(line, bytes):
+        try:
+            line = line.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise JsonlError(name, number, f"not UTF-8 text (byte {error.start + 1})") from None
     try:
-        text = line.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise JsonlError(name, number, f"not UTF-8 text (byte {error.start + 1})") from None
-    try:
-        value = json.loads(text, parse_constant=_refuse_constant)
-        lone_surrogate = _SURROGATE_ESCAPE.search(text) and not _encodable(value)
+        value = json.loads(line, parse_constant=_refuse_constant)
+        # Only a \u escape can make a lone surrogate; most lines hold none, and looking
+        # for one is far cheaper than encoding the value again.
+        lone_surrogate = "\\u" in line and _SURROGATE_ESCAPE.search(line) and not _encodable(value)
     except json.JSONDecodeError as error:
         raise JsonlError(name, number, f"not JSON ({error.msg}, column {error.colno})") from None
     except RecursionError:

@@ -4,7 +4,7 @@ import argparse
 from pathlib import Path
 
 from benchmark.cli import CommandError
-from benchmark.commands._args import check_out_folder
+from benchmark.commands._args import check_out_folder, positive_int
 
 HELP = (
     "Score responses files against probe items: OUT/summary.json, summary.csv, "
@@ -34,7 +34,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--judge-rubric", type=Path, help="rubric template (default: the packaged one)"
     )
-    parser.add_argument("--judge-concurrency", type=int, default=8, help="requests at once")
+    parser.add_argument(
+        "--judge-concurrency", type=positive_int, default=8, help="requests at once"
+    )
     parser.add_argument(
         "--merge-settings",
         action="store_true",

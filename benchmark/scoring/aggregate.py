@@ -26,7 +26,8 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from benchmark.responses import MAX_LINE_BYTES, JsonlError, model_name_problem, parse_line
+from benchmark.files import JsonlError, parse_jsonl_line
+from benchmark.responses import MAX_RESPONSE_LINE_BYTES, model_name_problem
 from benchmark.scoring.matching import CODE_PARTIAL, TargetError, leak_evidence, prepare_target
 from benchmark.scoring.refusals import RefusalDetector, load_refusal_phrases
 from benchmark.scoring.tally import (
@@ -158,9 +159,9 @@ class Scorer:
         """Score every line of a responses JSONL file; returns the number of lines read."""
         try:
             with open(path, encoding="utf-8") as file:
-                # Lines are read at most MAX_LINE_BYTES characters at a time: a longer one
-                # is refused (see `_add_line`) without ever being held whole.
-                lines = iter(functools.partial(file.readline, MAX_LINE_BYTES + 1), "")
+                # Lines are read at most MAX_RESPONSE_LINE_BYTES characters at a time: a
+                # longer one is refused (see `_add_line`) without ever being held whole.
+                lines = iter(functools.partial(file.readline, MAX_RESPONSE_LINE_BYTES + 1), "")
                 return self._score_lines(path, lines)
         except OSError as error:
             raise ScoringInputError(f"cannot read {path}: {error.strerror or error}") from None
@@ -225,14 +226,14 @@ class Scorer:
         return number
 
     def _add_line(self, path, number: int, line: str) -> None:
-        if len(line) > MAX_LINE_BYTES:
+        if len(line) > MAX_RESPONSE_LINE_BYTES:
             raise ScoringInputError(
-                f"{path}, line {number}: longer than {MAX_LINE_BYTES:,} characters"
+                f"{path}, line {number}: longer than {MAX_RESPONSE_LINE_BYTES:,} characters"
             )
         if not line.strip():
             return
         try:
-            response = parse_line(line, f"{path}, line {number}")
+            response = parse_jsonl_line(line, f"{path}, line {number}")
         except JsonlError as error:
             raise ScoringInputError(str(error)) from None
         self._add_parsed(path, number, response)

@@ -11,7 +11,7 @@ prediction measured is the scorer's: the detector, then the leak rule.
 from collections.abc import Iterable
 from pathlib import Path
 
-from benchmark.responses import iter_jsonl
+from benchmark.files import read_jsonl
 from benchmark.scoring.matching import CODE_FULL, CODE_NAMES, prepare_target
 from benchmark.scoring.refusals import RefusalDetector
 from benchmark.vocab import ESCAPE_PHRASE
@@ -22,7 +22,7 @@ SPLITS = ("dev", "heldout")
 def evaluate(path: str | Path, phrases: Iterable[str]) -> dict:
     """Per split and over both: counts, precision, recall, leak agreement, the misjudged."""
     detector = RefusalDetector(phrases)
-    rows = [row for _number, row in iter_jsonl(path)]
+    rows = [row for _number, row in read_jsonl(path)]
     figures = {
         split: _figures([row for row in rows if row["split"] == split], detector)
         for split in SPLITS

@@ -3,13 +3,10 @@
 import csv
 import io
 import json
-import os
-import shutil
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from benchmark.responses import JsonlError, iter_jsonl
+from benchmark.files import JsonlError, atomic_write_files, read_jsonl
 from benchmark.scoring.aggregate import ITEM_KEYS, ROW_KEYS, ScoringInputError
 
 CSV_COLUMNS = (
@@ -38,7 +35,7 @@ def read_items(path: str | Path) -> list[dict]:
     """Probe items from items.jsonl, each checked for the keys scoring needs."""
     items = []
     try:
-        numbered = list(iter_jsonl(path))
+        numbered = list(read_jsonl(path))
     except JsonlError as error:
         raise ScoringInputError(str(error)) from None
     for number, item in numbered:
@@ -99,7 +96,7 @@ def write_outputs(
     model judge's agreement with the rules) judge.json and (with `report`) the heatmap PNGs
     and report.html.
 
-    Every file is written in a staging folder first and then moved in place, so a failure
+    Every file is written beside its target first and then moved in place, so a failure
     leaves no half-written file. Returns the written paths.
     """
     files = {"summary.json": summary_json(rows), "summary.csv": summary_csv(rows)}
@@ -115,13 +112,5 @@ def write_outputs(
         files.update(report_files(rows, provenance))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir))
-    try:
-        for name, data in files.items():
-            with open(staging / name, "wb") as out:
-                out.writelines([data] if isinstance(data, bytes) else data)
-        for name in files:
-            os.replace(staging / name, out_dir / name)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    atomic_write_files({out_dir / name: data for name, data in files.items()})
     return [out_dir / name for name in files]

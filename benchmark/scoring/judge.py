@@ -14,7 +14,6 @@ figures keep the rules' verdicts; `agreement` says how far the judge agrees (Coh
 
 import hashlib
 import json
-import os
 import string
 import time
 import urllib.error
@@ -24,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from benchmark.agreement import cohen_kappa
+from benchmark.files import atomic_write_text
 
 DEFAULT_RUBRIC = Path(__file__).resolve().parent.parent / "data" / "judge_rubric.txt"
 _RETRY_STATUSES = frozenset({408, 425, 429}) | frozenset(range(500, 600))
@@ -125,9 +125,7 @@ class Judge:
     def _write_cache(self) -> None:
         if self.cache_path is None:
             return
-        staging = self.cache_path.with_name(self.cache_path.name + ".tmp")
-        staging.write_text(json.dumps(self._cache), encoding="utf-8")
-        os.replace(staging, self.cache_path)
+        atomic_write_text(self.cache_path, json.dumps(self._cache))
 
 
 def agreement(rules: Sequence[bool], judge: Sequence[bool]) -> dict:

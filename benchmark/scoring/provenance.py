@@ -5,7 +5,8 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from benchmark.responses import iter_jsonl, provenance_path
+from benchmark.files import read_jsonl
+from benchmark.responses import MAX_RESPONSE_LINE_BYTES, provenance_path
 
 
 class ProvenanceError(ValueError):
@@ -51,6 +52,5 @@ def merged_provenance(paths: Iterable[str | Path], *, allow_mixed: bool = False)
 
 
 def _models_in(path: str | Path) -> set[str]:
-    return {
-        line["model"] for _number, line in iter_jsonl(path) if isinstance(line.get("model"), str)
-    }
+    lines = read_jsonl(path, max_line_bytes=MAX_RESPONSE_LINE_BYTES)
+    return {line["model"] for _number, line in lines if isinstance(line.get("model"), str)}

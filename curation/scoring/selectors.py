@@ -4,7 +4,7 @@ A margin row holds "all" in every cell key it sums over, so each table below is 
 of rows whose other keys are "all": nothing is recounted here.
 """
 
-from benchmark.responses import iter_jsonl_lines
+from benchmark.files import read_jsonl_lines
 from benchmark.scoring import ALL, CELL_KEYS
 from curation.core import storage
 from curation.scoring.models import ResponseSet
@@ -193,5 +193,5 @@ def _outcomes(response_set: ResponseSet) -> dict[str, str] | None:
     stored = response_set.outputs.get("verdicts.jsonl")
     if stored is None:
         return None
-    lines = iter_jsonl_lines(storage.read_bytes(stored).splitlines(), where="verdicts.jsonl")
+    lines = read_jsonl_lines(storage.read_bytes(stored).splitlines(), where="verdicts.jsonl")
     return {verdict["id"]: verdict["outcome"] for _number, verdict in lines}

@@ -16,13 +16,8 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from benchmark.responses import (
-    MAX_LINE_BYTES,
-    JsonlError,
-    iter_jsonl_lines,
-    parse_line,
-    response_problem,
-)
+from benchmark.files import JsonlError, parse_jsonl_line, read_jsonl_lines
+from benchmark.responses import MAX_RESPONSE_LINE_BYTES, response_problem
 from benchmark.scoring import ALL, Scorer, ScoringInputError, read_items, write_outputs
 from curation.core import storage
 from curation.core.jobs import JobFailed, run_progress, start_job
@@ -100,15 +95,16 @@ def _response_lines(text: str) -> tuple[list[dict], list[str]]:
     rules (`benchmark.responses`, the same as the command line's)."""
     responses, problems = [], []
     for number, line in enumerate(text.splitlines(), 1):
-        if len(line) > MAX_LINE_BYTES:
-            problems.append(f"line {number} is longer than {MAX_LINE_BYTES:,} characters")
+        if len(line) > MAX_RESPONSE_LINE_BYTES:
+            limit = f"{MAX_RESPONSE_LINE_BYTES:,} characters"
+            problems.append(f"line {number}: longer than {limit}")
             continue
         if not line.strip():
             continue
         try:
-            response = parse_line(line, f"line {number}")
+            response = parse_jsonl_line(line, f"line {number}")
         except JsonlError as error:
-            problems.append(f"line {number} is {error.reason}")
+            problems.append(str(error))
             continue
         problem = response_problem(response)
         if problem:
@@ -189,7 +185,7 @@ def parse_provenance(data: bytes | None) -> dict:
     if len(data) > MAX_PROVENANCE_BYTES:
         raise UploadRefused(f"The provenance file is over {MAX_PROVENANCE_BYTES:,} bytes.")
     try:
-        made = parse_line(data, "The provenance file")
+        made = parse_jsonl_line(data, "The provenance file")
     except JsonlError as error:
         raise UploadRefused(f"{error}: upload the .provenance.json that `ask` wrote.") from None
     if any(_SURROGATE_OR_NUL.search(text) for text in _texts_in(made)):
@@ -367,7 +363,7 @@ def cell_verdicts(response_set: ResponseSet, cell: dict, outcome: str = "") -> l
     items = {item["id"]: item for item in release_items(response_set.release)}
     texts = _answers(storage.read_bytes(response_set.file))
     shown = []
-    for _number, verdict in iter_jsonl_lines(
+    for _number, verdict in read_jsonl_lines(
         storage.read_bytes(stored).splitlines(), where="verdicts.jsonl"
     ):
         item = items.get(verdict["id"])

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -82,6 +84,19 @@ def test_it_names_the_file_and_line_of_a_malformed_response(tmp_path, fixture_it
     assert result.returncode == 2
     assert f"{bad}, line 2: not JSON" in result.stderr
     assert "Traceback" not in result.stderr
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("concurrency", ["0", "-3", "two"])
+def test_a_judge_concurrency_below_one_is_refused(
+    tmp_path, fixture_items, alpha_responses, concurrency
+):
+    inputs = ("--items", fixture_items, "--responses", alpha_responses, "--out", tmp_path / "o")
+    judge = ("--judge-endpoint", "http://127.0.0.1:9/v1", "--judge-model", "j")
+    result = run_score(*inputs, *judge, "--judge-concurrency", concurrency)
+
+    assert result.returncode == 2
+    assert "--judge-concurrency" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "o").exists()
 
 

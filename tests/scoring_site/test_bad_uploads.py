@@ -14,10 +14,10 @@ def _renamed(lines: list[dict], count: int) -> list[dict]:
 
 
 BAD_FILES = {
-    "not_json": (lambda r: b"id,model,response\n1,a,b\n", "line 1 is not JSON"),
+    "not_json": (lambda r: b"id,model,response\n1,a,b\n", "line 1: not JSON"),
     "not_utf8": (lambda r: b"\x89PNG\r\n\x1a\n\xff\xfe", "not UTF-8 text"),
     "blank_lines_only": (lambda r: b"\n  \n\n", "holds no responses"),
-    "not_an_object": (lambda r: b"[1, 2, 3]\n", "line 1 is not a JSON object"),
+    "not_an_object": (lambda r: b"[1, 2, 3]\n", "line 1: not a JSON object"),
     "missing_keys": (
         lambda r: r.as_jsonl([{"id": "x", "model": "m"}]),
         "line 1 lacks response, error",
@@ -33,11 +33,11 @@ BAD_FILES = {
     ),
     "deep_nesting": (
         lambda r: b'{"id": ' + b"[" * 100_000 + b"]" * 100_000 + b"}\n",
-        "line 1 is JSON nested too deeply",
+        "line 1: nested too deeply",
     ),
     "lone_surrogate": (
         lambda r: b'{"id": "x", "model": "m", "response": "a\\ud800b", "error": null}\n',
-        "line 1 has a lone surrogate",
+        "line 1: holds a lone surrogate",
     ),
     "long_model_name": (
         lambda r: r.as_jsonl([{**r.leaky("m" * 300)[1]}]),
@@ -45,7 +45,7 @@ BAD_FILES = {
     ),
     "huge_line": (
         lambda r: r.as_jsonl([{**r.leaky("model-a")[1], "response": "y" * 1_100_000}]),
-        "line 1 is longer than 1,048,576 characters",
+        "line 1: longer than 1,048,576 characters",
     ),
     "two_models": (
         lambda r: r.as_jsonl(r.leaky("model-a")[:8] + r.leaky("model-b")[8:]),
@@ -74,7 +74,7 @@ def test_it_lists_every_broken_line_up_to_five(release, upload, settings):
     data = b"".join(b"oops %d\n" % n for n in range(8))
     response = upload(release, data)
     error = response.context["form"].errors["file"][0]
-    assert "line 1 is not JSON" in error and "line 5 is not JSON" in error
+    assert "line 1: not JSON" in error and "line 5: not JSON" in error
     assert "line 6" not in error and "and 3 more" in error
     assert _nothing_stored(settings)
 
@@ -106,5 +106,5 @@ def test_it_offers_only_published_releases(release, upload, responses, settings)
 
 def test_the_error_is_shown_on_the_page(release, upload):
     response = upload(release, b"not json at all\n")
-    assert b"line 1 is not JSON" in response.content
+    assert b"line 1: not JSON" in response.content
     assert response["Content-Type"].startswith("text/html")
