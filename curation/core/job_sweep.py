@@ -9,6 +9,9 @@ only acts on what is still out of line when it looks.
    another try, else failed with WORKER_DIED.
 3. Runs that could not be queued (Redis was down) and queued runs whose job Redis no longer
    holds (Redis restarted without its data) are queued again.
+4. Retries that are due move onto their queues when no scheduler does it: a worker's
+   scheduler dies with its worker, and another worker takes over only at its next
+   maintenance, up to 10 minutes later.
 """
 
 from datetime import timedelta
@@ -25,11 +28,12 @@ QUEUED_GRACE = timedelta(minutes=2)
 
 def sweep() -> dict:
     if settings.JOBS_MODE != "rq":
-        return {"abandoned": 0, "settled": 0, "requeued": 0}
+        return {"abandoned": 0, "settled": 0, "requeued": 0, "retries_due": 0}
     return {
         "abandoned": clean_started_registries(),
         "settled": settle_runs_without_worker(),
         "requeued": requeue_lost_runs(),
+        "retries_due": enqueue_due_retries(),
     }
 
 
@@ -127,3 +131,29 @@ def requeue_lost_runs() -> int:
         JobRun.objects.filter(pk=run.pk).update(status=RunStatus.QUEUED, error="")
         jobs.dispatch(run.pk)
     return len(lost)
+
+
+def enqueue_due_retries() -> int:
+    """Do a scheduler's work once for the queues no living scheduler holds (RQ's own lock per
+    queue, so this never works beside one); returns how many due jobs it moved."""
+    from rq.registry import ScheduledJobRegistry
+    from rq.scheduler import RQScheduler
+    from rq.utils import current_timestamp
+
+    connection = _queues()[0].connection
+    scheduler = RQScheduler(list(settings.RQ_QUEUES), connection=connection)
+    try:
+        held = scheduler.acquire_locks()
+        due = sum(
+            len(
+                ScheduledJobRegistry(name, connection=connection).get_jobs_to_schedule(
+                    current_timestamp()
+                )
+            )
+            for name in held
+        )
+        if held:
+            scheduler.enqueue_scheduled_jobs()
+    finally:
+        scheduler.release_locks()
+    return due

@@ -1,6 +1,8 @@
 """A JobRun follows RQ's verdict: retrying, failed after a dead worker, queued again after a
 Redis outage; the RQ admin pages and the run's Retry never answer 500. Real Redis."""
 
+import time
+
 import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
@@ -44,6 +46,7 @@ def _claim_without_running(queue):
 
 @pytest.mark.django_db(transaction=True)
 def test_an_error_with_retries_left_shows_retrying_then_failed_when_they_run_out(rq_mode):
+    """The sweep moves a due retry onto its queue when no scheduler does."""
     run = _start("crash", retries=1)
     get_worker("default", worker_class=SimpleWorker).work(burst=True)
     run.refresh_from_db()
@@ -51,8 +54,9 @@ def test_an_error_with_retries_left_shows_retrying_then_failed_when_they_run_out
     assert run.error.startswith("RuntimeError: boom") and "Retrying (1 left)" in run.error
     scheduled = ScheduledJobRegistry(queue=rq_mode)
     assert scheduled.get_job_ids() == [f"run-{run.pk}-0"]
-    rq_mode.enqueue_job(rq_mode.fetch_job(f"run-{run.pk}-0"))  # the scheduler's work, now
-    scheduled.remove(f"run-{run.pk}-0")
+    time.sleep(6)
+    # No worker runs a scheduler here: the sweep does its work.
+    assert job_sweep.sweep()["retries_due"] == 1 and rq_mode.count == 1
     get_worker("default", worker_class=SimpleWorker).work(burst=True)
     run.refresh_from_db()
     assert (run.status, run.attempts, run.error) == (RunStatus.FAILED, 2, "RuntimeError: boom")
@@ -67,7 +71,7 @@ def test_a_dead_worker_fails_the_run_with_a_named_reason_and_retry_finishes_it(
     assert job_sweep.sweep()["abandoned"] == 1
     run.refresh_from_db()
     assert (run.status, run.error) == (RunStatus.FAILED, WORKER_DIED)
-    assert job_sweep.sweep() == {"abandoned": 0, "settled": 0, "requeued": 0}
+    assert job_sweep.sweep() == {"abandoned": 0, "settled": 0, "requeued": 0, "retries_due": 0}
 
     maintainer = django_user_model.objects.create_superuser("boss", "b@example.org", "pw")
     client.force_login(maintainer)

@@ -18,5 +18,6 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot reach the job service (REDIS_URL): {error}") from None
         self.stdout.write(
             f"abandoned jobs: {counts['abandoned']}, runs without a worker: "
-            f"{counts['settled']}, runs queued again: {counts['requeued']}"
+            f"{counts['settled']}, runs queued again: {counts['requeued']}, "
+            f"due retries queued: {counts['retries_due']}"
         )
