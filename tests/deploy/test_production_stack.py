@@ -187,11 +187,12 @@ def _kill_gpu_worker_during_a_batch(stack: Stack, scene_run: int) -> JobRun:
     return batch
 
 
-def _phone_upload(volunteer: Browser, stack: Stack, moto_server, upload_path: str) -> dict:
-    """The phone's part: presigned POST straight to S3, then tell the site."""
+def _phone_upload(volunteer: Browser, upload_path: str, colour: tuple) -> dict:
+    """The phone's part: presigned POST straight to S3 (each photo its own: the site refuses
+    a photo it already has)."""
     page = volunteer.get(upload_path)
     assert page.status_code == 200
-    photo = photo_with_metadata()
+    photo = photo_with_metadata(colour=colour)
     target = volunteer.post_json(f"{upload_path}start", {"type": "image/jpeg", "size": len(photo)})
     assert target.status_code == 200, target.text
     target = target.json()
@@ -225,7 +226,7 @@ def test_the_production_stack_heals_and_degrades(stack, moto_server, s3, tiny_mo
     # Meanwhile a volunteer's photo meets an S3 outage while it is being cleaned.
     volunteer = _signed_in(stack.web, *_user("val", VOLUNTEER))
     upload_path = _packet_upload_path(volunteer, "hiring")
-    target = _phone_upload(volunteer, stack, moto_server, upload_path)
+    target = _phone_upload(volunteer, upload_path, colour=(40, 90, 160))
     moto_server.stop()
     blip_started = time.monotonic()
     done = volunteer.post_json(f"{upload_path}uploaded", {"key": target["key"]})
@@ -298,17 +299,18 @@ def test_the_production_stack_heals_and_degrades(stack, moto_server, s3, tiny_mo
     cut_off = stack.start_web("web-no-redis", port=_free_port(), REDIS_URL=dead_redis)
     phone = Browser(cut_off)
     second_path = _packet_upload_path(volunteer, "finance")
-    target = _phone_upload(phone, stack, moto_server, second_path)
+    target = _phone_upload(phone, second_path, colour=(200, 40, 20))
     assert phone.post_json(f"{second_path}uploaded", {"key": target["key"]}).status_code == 200
     told = phone.get(f"{second_path}status.json").json()
     assert told["text"] == WAITING_TEXTS[RunStatus.NOT_QUEUED]
     assert WAITING_TEXTS[RunStatus.NOT_QUEUED] in html.unescape(phone.get(second_path).text)
     assert "runs queued again: 1" in stack.manage("sweep_jobs")
-    wait_for(
-        lambda: phone.get(f"{second_path}status.json").json()["status"] == PacketStatus.IN_REVIEW,
+    cleaned = wait_for(
+        lambda: (now := phone.get(f"{second_path}status.json").json())["finished"] and now,
         "the kept upload to be cleaned",
         timeout_s=120,
     )
+    assert cleaned["status"] == PacketStatus.IN_REVIEW, cleaned
     figures["redis_away"] = {"upload": "kept, queued by the sweep, cleaned"}
     print("fault figures:", json.dumps(figures, indent=1))
 
