@@ -65,6 +65,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "curation.core.middleware.ContentSecurityPolicyMiddleware",
+    # Serves /static/ from STATIC_ROOT (collectstatic) in every process: no separate server.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -72,6 +74,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "curation.core.middleware.StorageOutageMiddleware",
+    "curation.core.middleware.RQAdminRefusalMiddleware",
     # Last, so that it turns a locked-out sign-in into the one locked-out page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -114,7 +117,12 @@ REAPER_REQUEUE_KINDS = env_list("REAPER_REQUEUE_KINDS", ["photo", "export", "sco
 REAPER_MAX_ATTEMPTS = env_int("REAPER_MAX_ATTEMPTS", 3, minimum=1)
 RQ_QUEUES = {
     "default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 3600},
-    "gpu": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 6 * 3600},
+    # A scene batch that runs longer is stuck: RQ stops it and retries (a dead worker is noticed
+    # sooner, by its missing heartbeat: curation.core.jobs.HEARTBEAT_TTL_S).
+    "gpu": {
+        "URL": REDIS_URL or "redis://127.0.0.1:6379/0",
+        "DEFAULT_TIMEOUT": env_int("GPU_JOB_TIMEOUT_S", 3600, minimum=60),
+    },
 }
 
 if REDIS_URL:
@@ -171,7 +179,8 @@ else:
     }
 STORAGES = {
     "default": _default_storage,
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Hashed, compressed copies: far-future caching is safe (a changed file gets a new name).
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

@@ -26,6 +26,17 @@ from curation.core.models import JobRun, RunStatus
 log = logging.getLogger(__name__)
 
 
+# Named reasons a run shows when RQ, not the job, decided its fate.
+ENQUEUE_FAILED = (
+    "Not queued: the job service (Redis) did not answer; it is queued again when it is back."
+)
+WORKER_DIED = "The worker running this job stopped (killed, out of memory or restarted)."
+STOPPED = "Stopped by hand from the RQ admin pages."
+# A job's worker refreshes its claim this often; a claim this old means the worker is gone.
+HEARTBEAT_S = 20
+HEARTBEAT_TTL_S = 90
+
+
 class JobFailed(Exception):
     """A failure with a message meant for the person watching the run."""
 
@@ -40,8 +51,10 @@ def start_job(
     user=None,
     retries: int = 0,
 ) -> JobRun:
-    run = _create_run(func, kind=kind, title=title, params=params, queue=queue, user=user)
-    transaction.on_commit(lambda: dispatch(run.pk, retries=retries))
+    run = _create_run(
+        func, kind=kind, title=title, params=params, queue=queue, user=user, retries=retries
+    )
+    transaction.on_commit(lambda: dispatch(run.pk))
     return run
 
 
@@ -53,8 +66,9 @@ def run_now(func: str, *, kind: str, title: str, params: dict | None = None, use
     return run
 
 
-def _create_run(func: str, *, kind, title, params, queue, user) -> JobRun:
+def _create_run(func: str, *, kind, title, params, queue, user, retries=0) -> JobRun:
     return JobRun.objects.create(
+        retries=retries,
         kind=kind,
         title=title,
         function=job_function_name(func),
@@ -64,28 +78,77 @@ def _create_run(func: str, *, kind, title, params, queue, user) -> JobRun:
     )
 
 
-def dispatch(run_id: int, retries: int = 0) -> None:
+def dispatch(run_id: int) -> None:
     mode = settings.JOBS_MODE
     if mode == "rq":
-        _enqueue_rq(run_id, retries)
+        _enqueue_rq(run_id)
     elif mode == "thread":
         threading.Thread(target=_execute_in_thread, args=(run_id,), daemon=True).start()
     else:
         _execute_quietly(run_id)
 
 
-def _enqueue_rq(run_id: int, retries: int) -> None:
+def _enqueue_rq(run_id: int) -> None:
     import django_rq
-    from rq import Retry
+    from rq import Callback, Retry
 
     run = JobRun.objects.get(pk=run_id)
+    retries = run.retries
     retry = Retry(max=retries, interval=[5, 30, 120][:retries] or 0) if retries else None
     try:
         django_rq.get_queue(run.queue).enqueue(
-            execute, run_id, retry=retry, job_id=f"run-{run_id}-{run.attempts}"
+            execute,
+            run_id,
+            retry=retry,
+            job_id=f"{rq_job_prefix(run_id)}{run.attempts}",
+            on_failure=Callback(rq_job_failed),
+            on_stopped=Callback(rq_job_stopped),
         )
-    except Exception as error:  # Redis unreachable: say so on the run instead of hiding it.
-        _finish(run, RunStatus.FAILED, error=f"Could not queue the job (is Redis up?): {error}")
+    except Exception as error:  # Redis unreachable: say so on the run; the sweep queues it later.
+        log.warning("job run %s not queued: %s", run_id, error)
+        run.status, run.error = RunStatus.NOT_QUEUED, f"{ENQUEUE_FAILED} ({error})"
+        run.save(update_fields=["status", "error"])
+
+
+def rq_job_prefix(run_id: int) -> str:
+    """Every RQ job of a run has an id starting with this (one per dispatch)."""
+    return f"run-{run_id}-"
+
+
+def rq_job_failed(job, connection, exc_type, exc_value, traceback) -> None:
+    """RQ's verdict on a job that raised or whose worker died (AbandonedJobError): retrying
+    when RQ will run it again, else failed, with the reason."""
+    from rq.exceptions import AbandonedJobError
+
+    died = exc_type is AbandonedJobError
+    reason = WORKER_DIED if died else f"{exc_type.__name__}: {exc_value}"
+    _record_verdict(job, reason, will_retry=bool(job.retries_left))
+
+
+def rq_job_stopped(job, connection) -> None:
+    _record_verdict(job, STOPPED, will_retry=False)
+
+
+def _record_verdict(job, reason: str, *, will_retry: bool) -> None:
+    run_id = job.args[0]
+    status = RunStatus.RETRYING if will_retry else RunStatus.FAILED
+    if will_retry:
+        reason = f"{reason} Retrying ({job.retries_left} left)."
+    JobRun.objects.filter(pk=run_id).exclude(status=RunStatus.SUCCEEDED).update(
+        status=status, error=reason, finished_at=None if will_retry else timezone.now()
+    )
+
+
+def retry_run(run: JobRun) -> JobRun:
+    """Dispatch a failed run again (its job must be safe to run twice, as every job is)."""
+    if run.status != RunStatus.FAILED:
+        raise ValueError(
+            f"Only a failed run can be retried; this one is {run.get_status_display()}."
+        )
+    run.status, run.error, run.finished_at = RunStatus.QUEUED, "", None
+    run.save(update_fields=["status", "error", "finished_at"])
+    transaction.on_commit(lambda: dispatch(run.pk))
+    return run
 
 
 def _execute_in_thread(run_id: int) -> None:
@@ -112,7 +175,8 @@ def execute(run_id: int) -> None:
     run.host, run.pid = socket.gethostname()[:100], os.getpid()  # for the reaper
     run.save(update_fields=["status", "started_at", "error", "attempts", "host", "pid"])
     try:
-        result = _load(run.function)(run, **run.params)
+        with _claim_kept_alive():
+            result = _load(run.function)(run, **run.params)
     except JobFailed as error:
         _finish(run, RunStatus.FAILED, error=str(error))
         return
@@ -121,6 +185,44 @@ def execute(run_id: int) -> None:
         _finish(run, RunStatus.FAILED, error=f"{type(error).__name__}: {error}")
         raise
     _finish(run, RunStatus.SUCCEEDED, result=result or {})
+
+
+@contextlib.contextmanager
+def _claim_kept_alive():
+    """On RQ, refresh the job's claim in the started-job registry every HEARTBEAT_S from a
+    thread of the process doing the work. A gpu SimpleWorker sends no heartbeats of its own
+    while a job runs, so without this a dead one would hold its job for the whole job
+    timeout; with it, RQ sees the job abandoned HEARTBEAT_TTL_S after the process died."""
+    from rq import get_current_job
+
+    job = get_current_job()
+    if job is None:
+        yield
+        return
+    stop = threading.Event()
+    beat = threading.Thread(target=_heartbeat, args=(job, stop), daemon=True)
+    beat.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        beat.join()
+
+
+def _heartbeat(job, stop: threading.Event) -> None:
+    from rq.utils import now
+
+    registry = job.started_job_registry
+    while True:
+        try:
+            expires = now().timestamp() + HEARTBEAT_TTL_S
+            for entry, _ in job.connection.zscan_iter(registry.key, match=f"{job.id}:*"):
+                job.connection.zadd(registry.key, {entry: expires}, xx=True)
+            job.heartbeat(now(), HEARTBEAT_TTL_S, xx=True)
+        except Exception as error:  # Redis away for a moment: the next beat tries again.
+            log.warning("heartbeat for %s failed: %s", job.id, error)
+        if stop.wait(HEARTBEAT_S):
+            return
 
 
 def run_progress(run: JobRun, done: int, total: int | None = None, message: str = "") -> None:

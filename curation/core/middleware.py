@@ -4,8 +4,10 @@ Content-Security-Policy names the storage the browser talks to."""
 import dataclasses
 
 from csp.middleware import CSPMiddleware
+from django.contrib import messages
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from curation.core import storage
 
@@ -56,3 +58,38 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         for directive in self.STORAGE_DIRECTIVES:
             update[directive] = [*update.get(directive, []), *origins]
         return dataclasses.replace(parts, update=update)
+
+
+class RQAdminRefusalMiddleware:
+    """django-rq's admin pages let a job be requeued that RQ refuses to requeue (one still
+    held as started, say, because its worker died moments ago) or that expired meanwhile;
+    RQ raises and the page would answer 500. Say why on the page the request came from."""
+
+    PREFIX = "/admin/django-rq/"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from rq.exceptions import InvalidJobOperation, NoSuchJobError
+
+        if not request.path.startswith(self.PREFIX):
+            return None
+        if isinstance(exception, NoSuchJobError):
+            reason = "This job is no longer in Redis (finished long ago or removed)."
+        elif isinstance(exception, InvalidJobOperation):
+            reason = (
+                "RQ refused: only a failed job can be requeued. A job whose worker died is "
+                "failed (or retried) once its claim expires, within two minutes; "
+                "`manage.py sweep_jobs` settles it at once."
+            )
+        else:
+            return None
+        messages.error(request, reason)
+        back = request.META.get("HTTP_REFERER", "")
+        return redirect(
+            back if url_has_allowed_host_and_scheme(back, {request.get_host()}) else self.PREFIX
+        )

@@ -86,8 +86,17 @@ class Image(models.Model):
 class RunStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
     RUNNING = "running", "Running"
+    # RQ will run it again (after an error or a dead worker), once its retry delay is over.
+    RETRYING = "retrying", "Retrying"
+    # The job service (Redis) was unreachable; `manage.py requeue_jobs` queues it when it is back.
+    NOT_QUEUED = "unqueued", "Not queued yet (job service unreachable)"
     SUCCEEDED = "succeeded", "Succeeded"
     FAILED = "failed", "Failed"
+
+
+UNFINISHED_STATUSES = frozenset(
+    {RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.RETRYING, RunStatus.NOT_QUEUED}
+)
 
 
 class JobRun(models.Model):
@@ -109,6 +118,9 @@ class JobRun(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     host = models.CharField(max_length=100, blank=True, help_text="Where the run last started.")
     pid = models.PositiveIntegerField(null=True, blank=True, help_text="Its process there.")
+    retries = models.PositiveSmallIntegerField(
+        default=0, help_text="How often RQ runs the job again after an error."
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -128,4 +140,4 @@ class JobRun(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in {RunStatus.SUCCEEDED, RunStatus.FAILED}
+        return self.status not in UNFINISHED_STATUSES

@@ -9,8 +9,8 @@ from benchmark import forms as bforms
 from benchmark import identities as bidentities
 from benchmark import vocab
 from curation.core import storage
-from curation.core.jobs import start_job
-from curation.core.models import Identity, Image, ImageStatus, Source
+from curation.core.jobs import retry_run, start_job
+from curation.core.models import Identity, Image, ImageStatus, JobRun, Source
 
 
 def _normalised_values(identity: dict) -> set[tuple[str, str]]:
@@ -150,3 +150,10 @@ def render_jobs_for(identity: Identity, scenarios: list[str], variants: list[int
                 continue
             for target_type in vocab.target_types_for(scenario):
                 yield scenario, variant, target_type
+
+
+@transaction.atomic
+def run_retry(run_id: int):
+    """Run a failed job again (a dead worker, an outage that outlasted RQ's retries); returns
+    the run, or raises ValueError saying why it cannot be retried."""
+    return retry_run(JobRun.objects.select_for_update().get(pk=run_id))

@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/logout/", views.logout, name="logout"),
     path("runs/", views.run_list, name="run-list"),
     path("runs/<int:pk>/", views.run_detail, name="run-detail"),
+    path("runs/<int:pk>/retry/", views.run_retry, name="run-retry"),
     path("runs/<int:pk>/status.json", views.run_status, name="run-status"),
     path("identities/", views.identity_list, name="identity-list"),
     path("forms/render/", views.render_start, name="render-start"),

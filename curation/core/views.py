@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
@@ -49,6 +50,18 @@ def run_list(request: HttpRequest) -> HttpResponse:
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(JobRun, pk=pk)
     return render(request, "curation/core/run_detail.html", {"run": run})
+
+
+@role_required()
+def run_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    if request.method != "POST":
+        return redirect("curation:run-detail", pk=pk)
+    get_object_or_404(JobRun, pk=pk)
+    try:
+        services.run_retry(pk)
+    except ValueError as refusal:
+        messages.info(request, str(refusal))
+    return redirect("curation:run-detail", pk=pk)
 
 
 @role_required()

@@ -3,9 +3,9 @@
 from django.conf import settings
 from django.db import models
 
-from curation.core.models import Image, JobRun, RunStatus
+from curation.core.models import UNFINISHED_STATUSES, Image, JobRun, RunStatus
 
-UNFINISHED = {RunStatus.QUEUED, RunStatus.RUNNING}
+UNFINISHED = UNFINISHED_STATUSES
 
 
 class SceneRun(models.Model):

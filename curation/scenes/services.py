@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from benchmark import scenes as bscenes
 from curation.core import storage
-from curation.core.jobs import JobFailed, run_now, start_job
+from curation.core.job_sweep import runs_without_worker
+from curation.core.jobs import WORKER_DIED, JobFailed, run_now, start_job
 from curation.core.models import Image, ImageStatus, JobRun, RunStatus, Source
 from curation.core.services import image_store
 from curation.scenes.models import SceneBatch, SceneImage, SceneRun
@@ -156,10 +157,17 @@ def _batch(run: SceneRun, start: int, stop: int, launch) -> SceneBatch:
 
 @transaction.atomic
 def scene_run_retry_failed(run: SceneRun, user=None) -> int:
-    """Give every failed batch a fresh job (after the model was fixed, say); returns how many."""
+    """Give every failed batch, and every "running" batch whose worker is gone, a fresh job
+    (after the model was fixed or the gpu worker restarted, say); returns how many."""
     run.load_error = ""
     run.save(update_fields=["load_error"])
-    failed = list(run.batches.select_related("job").filter(job__status=RunStatus.FAILED))
+    batches = run.batches.select_related("job")
+    failed = list(batches.filter(job__status=RunStatus.FAILED))
+    orphaned = runs_without_worker(JobRun.objects.filter(scene_batch__run=run))
+    JobRun.objects.filter(pk__in=[job.pk for job in orphaned]).update(
+        status=RunStatus.FAILED, error=WORKER_DIED, finished_at=timezone.now()
+    )
+    failed += list(batches.filter(job__in=orphaned))
     for batch in failed:
         batch.job = start_job(
             GENERATION_JOB,

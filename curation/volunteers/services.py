@@ -22,7 +22,7 @@ from benchmark import photos, vocab
 from curation.core import services as core_services
 from curation.core import storage
 from curation.core.jobs import start_job
-from curation.core.models import Identity, Image, ImageStatus, Pool, Scenario, Source
+from curation.core.models import Identity, Image, ImageStatus, Pool, RunStatus, Scenario, Source
 from curation.core.roles import VOLUNTEER, user_roles
 from curation.volunteers import conf, consent
 from curation.volunteers.models import (
@@ -355,6 +355,13 @@ def upload_process_again(upload: Upload, *, user=None) -> Upload:
     return upload
 
 
+def _status_text(packet: Packet, status: str) -> str:
+    run = packet.current_upload.run if packet.current_upload else None
+    if status in (PacketStatus.RECEIVED, PacketStatus.PROCESSING) and run is not None:
+        return WAITING_TEXTS.get(run.status, STATUS_TEXTS[status])
+    return STATUS_TEXTS[status]
+
+
 # --- processing (on the worker) -------------------------------------------------------
 
 
@@ -537,13 +544,30 @@ STATUS_TEXTS = {
 }
 
 
+# While the photo waits, what its cleaning job's state means for the volunteer.
+WAITING_TEXTS = {
+    RunStatus.NOT_QUEUED: (
+        "Your photo is safely stored, but checking it could not start: the site's job service "
+        "is down. It starts by itself when the service is back; no need to send it again."
+    ),
+    RunStatus.RETRYING: (
+        "Your photo is safely stored. Checking it was interrupted by a problem on our side and "
+        "is tried again by itself in a moment; no need to send it again."
+    ),
+    RunStatus.FAILED: (
+        "Your photo is safely stored, but checking it failed on our side. The team sees this "
+        "and will check it again; no need to send it again."
+    ),
+}
+
+
 def status_payload(packet: Packet) -> dict:
     """The packet's status as the upload page shows it."""
     status = packet.status
     return {
         "status": status,
         "label": packet.status_label,
-        "text": STATUS_TEXTS[status],
+        "text": _status_text(packet, status),
         "reason": packet.rejection_reason,
         "refused_by": _refused_by(packet, status),
         "can_upload": packet.accepts_upload,

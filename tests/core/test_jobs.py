@@ -2,7 +2,7 @@ import pytest
 from django_rq import get_queue, get_worker
 from rq import SimpleWorker
 
-from curation.core.jobs import run_now, start_job
+from curation.core.jobs import ENQUEUE_FAILED, run_now, start_job
 from curation.core.models import JobRun, RunStatus
 
 FIXTURES = "tests.core.jobs_fixtures"
@@ -60,13 +60,13 @@ def test_it_goes_through_redis_and_a_worker(settings):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_dead_redis_fails_the_run_with_a_clear_message(settings):
+def test_a_dead_redis_leaves_the_run_unqueued_with_a_named_message(settings):
     settings.JOBS_MODE = "rq"
     settings.RQ_QUEUES = {"default": {"URL": "redis://127.0.0.1:1/0", "DEFAULT_TIMEOUT": 5}}
     run = _start("count_to", n=1)
     run.refresh_from_db()
-    assert run.status == RunStatus.FAILED
-    assert "is Redis up?" in run.error
+    assert run.status == RunStatus.NOT_QUEUED and not run.is_finished
+    assert run.error.startswith(ENQUEUE_FAILED)
 
 
 @pytest.mark.django_db

@@ -12,7 +12,6 @@ from rq.job import Job
 from curation.core import reaper
 from curation.core.jobs import start_job
 from curation.core.models import JobRun, RunStatus
-from tests.core import jobs_fixtures as fx
 
 HOST = socket.gethostname()
 
@@ -85,7 +84,9 @@ def test_live_processes_and_other_machines_runs_are_left_alone(dead_pid):
 @pytest.mark.django_db
 def test_a_run_that_was_never_started_is_settled_after_the_grace(settings):
     settings.REAPER_REQUEUE_KINDS = ["test"]
-    run = start_job("tests.core.jobs_fixtures.count_to", kind="test", title="lost", params={"n": 1})  # never dispatched
+    run = start_job(
+        "tests.core.jobs_fixtures.count_to", kind="test", title="lost", params={"n": 1}
+    )  # never dispatched
     assert reaper.reap() == []
 
     JobRun.objects.filter(pk=run.pk).update(created_at=run.created_at - reaper.QUEUED_GRACE)
@@ -104,7 +105,9 @@ def test_on_rq_a_run_whose_job_vanished_is_queued_again(
     queue = get_queue("default")
     queue.empty()
     with django_capture_on_commit_callbacks(execute=True):
-        run = start_job("tests.core.jobs_fixtures.count_to", kind="test", title="rq", params={"n": 1})
+        run = start_job(
+            "tests.core.jobs_fixtures.count_to", kind="test", title="rq", params={"n": 1}
+        )
     JobRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, attempts=1)
     assert reaper.reap() == []  # its job is still in Redis
 
@@ -124,7 +127,9 @@ def test_on_rq_a_run_whose_job_rq_failed_is_failed(settings, django_capture_on_c
     queue = get_queue("default")
     queue.empty()
     with django_capture_on_commit_callbacks(execute=True):
-        run = start_job("tests.core.jobs_fixtures.count_to", kind="test", title="rq", params={"n": 1})
+        run = start_job(
+            "tests.core.jobs_fixtures.count_to", kind="test", title="rq", params={"n": 1}
+        )
     JobRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, attempts=1)
     job = Job.fetch(f"run-{run.pk}-0", connection=queue.connection)
     job.set_status("failed")  # what RQ records when a work-horse is killed

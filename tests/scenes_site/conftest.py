@@ -1,7 +1,6 @@
 """Scene-site fixtures: one tiny random-weight pipeline per session, a six-cell grid, and a
 helper that starts runs with settings that take milliseconds per scene on a CPU."""
 
-import json
 import os
 
 # Before huggingface_hub is imported: a test must never reach the network.
@@ -9,8 +8,9 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 
 import pytest  # noqa: E402
 
-from benchmark.scenes import DEFAULT_GRID_PATH, build_tiny_pipeline  # noqa: E402
+from benchmark.scenes import build_tiny_pipeline  # noqa: E402
 from curation.scenes import services  # noqa: E402
+from tests.support.scene_grid import small_grid_file  # noqa: E402
 
 FAST = {
     "revision": "",
@@ -32,14 +32,7 @@ def tiny_model(tmp_path_factory) -> str:
 
 @pytest.fixture
 def small_grid(tmp_path) -> str:
-    """The bundled grid cut to 3 target types x 2 scenarios x 1 cue (its words suit the tiny
-    model's tokenizer)."""
-    data = json.loads(DEFAULT_GRID_PATH.read_text())
-    data["scenarios"] = {name: data["scenarios"][name] for name in ("open", "hiring")}
-    data["cues"] = {"leak": data["cues"]["leak"]}
-    path = tmp_path / "grid.json"
-    path.write_text(json.dumps(data))
-    return str(path)
+    return small_grid_file(tmp_path)
 
 
 @pytest.fixture

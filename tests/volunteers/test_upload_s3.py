@@ -204,7 +204,7 @@ def test_an_s3_outage_is_retried_and_no_photo_is_lost(
         worker.work(burst=True)
         upload = Upload.objects.get(packet=packet)
         run = JobRun.objects.get(pk=upload.run_id)
-        assert run.status == RunStatus.FAILED and "StorageUnavailable" in run.error
+        assert run.status == RunStatus.RETRYING and "StorageUnavailable" in run.error
         assert upload.state == UploadState.PROCESSING and upload.image is None
         registry = ScheduledJobRegistry(queue=rq_queue)
         assert registry.get_job_ids() == [job.id]  # RQ will try again, with backoff

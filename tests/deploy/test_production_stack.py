@@ -1,0 +1,323 @@
+"""The production stack started as the README says (gunicorn, WhiteNoise, RQ workers with the
+scheduler, a gpu SimpleWorker on the tiny model, PostgreSQL, Redis, moto's S3 server), driven
+over HTTP, with faults: S3 away during photo cleaning, a default worker and its work-horse
+killed during a render, the gpu worker killed during a batch, Redis away from a web process."""
+
+import html
+import json
+import re
+import time
+
+import pytest
+import requests
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
+from django.contrib.auth.models import Group, User
+from django.db import connection
+
+from benchmark import vocab
+from benchmark.scenes import build_tiny_pipeline
+from curation.core.jobs import WORKER_DIED
+from curation.core.models import JobRun, RunStatus
+from curation.core.roles import ANNOTATOR, MAINTAINER, VOLUNTEER
+from curation.scenes.models import SceneImage, SceneRun
+from curation.volunteers.models import Packet, PacketStatus
+from curation.volunteers.services import WAITING_TEXTS
+from tests.deploy.stack import Browser, Stack, pk_in, wait_for
+from tests.s3 import _free_port
+from tests.support.scene_grid import small_grid_file
+from tests.volunteers.helpers import photo_with_metadata
+
+# Minutes on an idle 2-core machine; far more when the machine is shared.
+pytestmark = [
+    pytest.mark.deploy,
+    pytest.mark.slow,
+    pytest.mark.postgres,
+    pytest.mark.timeout(1200),
+]
+
+S3_BLIP_S = 20
+# A dead worker's claim expires after at most 90 s (RQ's heartbeat for forking workers, our
+# HEARTBEAT_TTL_S for the gpu SimpleWorker); the sweep then records it.
+SETTLE_S = 200
+
+
+@pytest.fixture
+def tiny_model(tmp_path_factory) -> str:
+    return str(build_tiny_pipeline(tmp_path_factory.mktemp("deploy") / "tiny-model"))
+
+
+@pytest.fixture
+def small_grid(tmp_path) -> str:
+    return small_grid_file(tmp_path)
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    if connection.vendor != "postgresql":
+        pytest.skip("the production stack runs on PostgreSQL")
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture
+def stack(transactional_db, tmp_path, s3, tiny_model):
+    s3_env = {
+        "S3_BUCKET": s3.bucket,
+        "S3_ENDPOINT_URL": s3.endpoint,
+        "S3_REGION": "us-east-1",
+        "S3_ACCESS_KEY_ID": "testing",
+        "S3_SECRET_ACCESS_KEY": "testing",
+    }
+    running = Stack(tmp_path, database_url=_database_url(), s3_env=s3_env, model=tiny_model)
+    try:
+        running.start_redis()
+        running.manage("collectstatic", "--noinput", "-v", "0")
+        running.start_default_worker("default-1")
+        running.start_default_worker("default-2")
+        running.start_gpu_worker("gpu-1")
+        running.start_sweeper()
+        running.web = running.start_web()
+        yield running
+    finally:
+        running.stop_all()
+        print(running.logs())  # shown by pytest when the test failed
+
+
+def _user(username: str, role: str) -> tuple[str, str]:
+    password = f"pw-{username}-long-enough"
+    # The site runs with the real settings' hashers, not the tests' fast one.
+    hashed = PBKDF2PasswordHasher().encode(password, PBKDF2PasswordHasher().salt())
+    user = User.objects.create(username=username, password=hashed)
+    user.groups.add(Group.objects.get_or_create(name=role)[0])
+    return username, password
+
+
+def _signed_in(base: str, username: str, password: str) -> Browser:
+    browser = Browser(base)
+    response = browser.sign_in(username, password)
+    assert response.status_code == 200 and "/accounts/login/" not in response.url, response.text
+    return browser
+
+
+def _wait_run(browser: Browser, pk: int, statuses: set[str], timeout_s: float = 180) -> dict:
+    return wait_for(
+        lambda: (status := browser.run_status(pk))["status"] in statuses and status,
+        f"run {pk} to be {' or '.join(sorted(statuses))}",
+        timeout_s,
+    )
+
+
+def _static_files_are_served(browser: Browser) -> None:
+    page = browser.get("/runs/").text
+    scripts = re.findall(r'src="(/static/[^"]+\.js)"', page) + re.findall(
+        r'href="(/static/[^"]+\.css)"', page
+    )
+    assert scripts, "no static file linked from the page"
+    for path in scripts:
+        assert re.search(r"\.[0-9a-f]{12}\.(js|css)$", path), f"{path} has no hashed name"
+        response = browser.get(path, headers={"Accept-Encoding": "gzip"})
+        assert response.status_code == 200
+        assert response.headers.get("Content-Encoding") == "gzip"
+        assert "immutable" in response.headers.get("Cache-Control", "")
+
+
+def _identities_and_forms(maintainer: Browser) -> int:
+    response = maintainer.post("/identities/", {"memorisation": 4, "probe": 12, "seed": 3})
+    identities = pk_in(response.url, "/runs/")
+    assert _wait_run(maintainer, identities, {RunStatus.SUCCEEDED})["done"] == 1
+    form = {"pool": "all", "scenarios": list(vocab.SCENARIOS), "variants": "0,1"}
+    response = maintainer.post("/forms/render/", form)
+    assert response.status_code == 200, response.text
+    return pk_in(response.url, "/runs/")
+
+
+def _kill_default_worker_during(stack: Stack, maintainer: Browser, render: int) -> dict:
+    status = wait_for(
+        lambda: (
+            (now := maintainer.run_status(render))["status"] == RunStatus.RUNNING
+            and now["done"] >= 20
+            and now
+        ),
+        "the render to be under way",
+        every_s=0.1,
+    )
+    import redis
+    from rq import Worker
+
+    workers = Worker.all(connection=redis.Redis.from_url(stack.redis_url))
+    busy = [w for w in workers if (w.get_current_job_id() or "").startswith(f"run-{render}-")]
+    assert len(busy) == 1, "the render is on no worker"
+    name = next(name for name, process in stack.processes.items() if process.pid == busy[0].pid)
+    horses = stack.kill(name)
+    assert horses, "the render's work-horse was not found"
+    return {"killed": name, "horses": horses, "done_at_kill": status["done"]}
+
+
+def _scene_run(maintainer: Browser, tiny_model: str, grid: str) -> int:
+    form = {
+        "model": tiny_model,
+        "revision": "",
+        "scheduler": "",
+        "steps": 2,
+        "guidance": 0,
+        "width": 64,
+        "height": 64,
+        "dtype": "auto",
+        "device": "cpu",
+        "batch_size": 1,
+        "per_job": 4,
+        "per_cell": 1,
+        "seed": 5,
+        "grid": grid,
+    }
+    response = maintainer.post("/scenes/new/", form)
+    assert response.status_code == 200, response.text
+    return pk_in(response.url, "/scenes/")
+
+
+def _kill_gpu_worker_during_a_batch(stack: Stack, scene_run: int) -> JobRun:
+    batch = wait_for(
+        lambda: JobRun.objects.filter(
+            scene_batch__run_id=scene_run, status=RunStatus.RUNNING, done__gte=1
+        ).first(),
+        "a scene batch to be under way",
+        every_s=0.05,
+    )
+    stack.kill("gpu-1")
+    return batch
+
+
+def _phone_upload(volunteer: Browser, upload_path: str, colour: tuple) -> dict:
+    """The phone's part: presigned POST straight to S3 (each photo its own: the site refuses
+    a photo it already has)."""
+    page = volunteer.get(upload_path)
+    assert page.status_code == 200
+    photo = photo_with_metadata(colour=colour)
+    target = volunteer.post_json(f"{upload_path}start", {"type": "image/jpeg", "size": len(photo)})
+    assert target.status_code == 200, target.text
+    target = target.json()
+    posted = requests.post(
+        target["url"], data=target["fields"], files={"file": ("p.jpg", photo, "image/jpeg")}
+    )
+    assert posted.status_code == 204, posted.text
+    return target
+
+
+def _packet_upload_path(volunteer: Browser, scenario: str) -> str:
+    response = volunteer.post("/packets/request/", {"scenario": scenario})
+    assert response.status_code == 200
+    return re.search(r'id="upload-link" href="([^"]+)"', response.text).group(1)
+
+
+def test_the_production_stack_heals_and_degrades(stack, moto_server, s3, tiny_model, small_grid):
+    figures = {}
+    maintainer = _signed_in(stack.web, *_user("mara", MAINTAINER))
+    _static_files_are_served(maintainer)
+
+    # Forms on the default workers; one worker and its work-horse killed mid-render.
+    render = _identities_and_forms(maintainer)
+    figures["render"] = _kill_default_worker_during(stack, maintainer, render)
+
+    # Scenes on the gpu worker; the worker killed mid-batch.
+    scene_run = _scene_run(maintainer, tiny_model, small_grid)
+    killed_batch = _kill_gpu_worker_during_a_batch(stack, scene_run)
+    figures["gpu"] = {"batch": killed_batch.title, "done_at_kill": killed_batch.done}
+
+    # Meanwhile a volunteer's photo meets an S3 outage while it is being cleaned.
+    volunteer = _signed_in(stack.web, *_user("val", VOLUNTEER))
+    upload_path = _packet_upload_path(volunteer, "hiring")
+    target = _phone_upload(volunteer, upload_path, colour=(40, 90, 160))
+    moto_server.stop()
+    blip_started = time.monotonic()
+    done = volunteer.post_json(f"{upload_path}uploaded", {"key": target["key"]})
+    assert done.status_code == 200, done.text
+    retrying = wait_for(
+        lambda: (
+            (now := volunteer.get(f"{upload_path}status.json").json())["text"]
+            == WAITING_TEXTS[RunStatus.RETRYING]
+            and now
+        ),
+        "the volunteer to be told the photo is retried",
+        timeout_s=S3_BLIP_S,
+    )
+    time.sleep(max(0.0, S3_BLIP_S - (time.monotonic() - blip_started)))
+    moto_server.start()
+    healed = wait_for(
+        lambda: (
+            (now := volunteer.get(f"{upload_path}status.json").json())["status"]
+            == PacketStatus.IN_REVIEW
+            and now
+        ),
+        "the photo to be cleaned once S3 is back (RQ's scheduler runs the retry)",
+        timeout_s=180,
+    )
+    assert healed["finished"] and retrying["status"] in {"received", "processing"}
+    assert not s3.keys("uploads/raw/"), "the raw upload was not deleted"
+    photo_run = Packet.objects.get(code=target["key"].split("/")[2]).current_upload.run
+    figures["photo"] = {"attempts": photo_run.attempts, "status": photo_run.status}
+
+    # The killed runs reach a truthful state without anyone's help...
+    render_state = _wait_run(maintainer, render, {RunStatus.FAILED}, SETTLE_S)
+    assert render_state["error"] == WORKER_DIED
+    figures["render"]["settled_as"] = render_state["status"]
+    wait_for(
+        lambda: (
+            JobRun.objects.get(pk=killed_batch.pk).status in {RunStatus.RETRYING, RunStatus.FAILED}
+        ),
+        "the killed scene batch to be settled",
+        timeout_s=SETTLE_S,
+    )
+    killed_batch.refresh_from_db()
+    assert killed_batch.error.startswith(WORKER_DIED)
+    figures["gpu"]["settled_as"] = killed_batch.status
+
+    # ... and finish after a Retry (and a gpu worker started again).
+    retried = maintainer.post(f"/runs/{render}/retry/", {})
+    assert retried.status_code == 200
+    stack.start_default_worker("default-3")
+    figures["render"]["finished_as"] = _wait_run(maintainer, render, {RunStatus.SUCCEEDED})[
+        "status"
+    ]
+    stack.start_gpu_worker("gpu-2")
+    assert maintainer.post(f"/scenes/{scene_run}/retry/", {}).status_code == 200
+    scenes = wait_for(
+        lambda: (
+            (now := maintainer.get(f"/scenes/{scene_run}/status.json").json())["finished"] and now
+        ),
+        "the scene run to finish",
+        timeout_s=240,
+    )
+    assert scenes["status"] == RunStatus.SUCCEEDED, scenes
+    run = SceneRun.objects.get(pk=scene_run)
+    assert SceneImage.objects.filter(run=run).count() == run.total
+    figures["gpu"]["finished_as"] = scenes["status"]
+
+    # Redis away from a web process: uploads are kept and say so; the sweep (cron's, run
+    # here by hand so that it cannot come before the check) queues them.
+    stack.stop("sweeper")
+    dead_redis = f"redis://127.0.0.1:{_free_port()}/0"
+    cut_off = stack.start_web("web-no-redis", port=_free_port(), REDIS_URL=dead_redis)
+    phone = Browser(cut_off)
+    second_path = _packet_upload_path(volunteer, "finance")
+    target = _phone_upload(phone, second_path, colour=(200, 40, 20))
+    assert phone.post_json(f"{second_path}uploaded", {"key": target["key"]}).status_code == 200
+    told = phone.get(f"{second_path}status.json").json()
+    assert told["text"] == WAITING_TEXTS[RunStatus.NOT_QUEUED]
+    assert WAITING_TEXTS[RunStatus.NOT_QUEUED] in html.unescape(phone.get(second_path).text)
+    assert "runs queued again: 1" in stack.manage("sweep_jobs")
+    cleaned = wait_for(
+        lambda: (now := phone.get(f"{second_path}status.json").json())["finished"] and now,
+        "the kept upload to be cleaned",
+        timeout_s=120,
+    )
+    assert cleaned["status"] == PacketStatus.IN_REVIEW, cleaned
+    figures["redis_away"] = {"upload": "kept, queued by the sweep, cleaned"}
+    print("fault figures:", json.dumps(figures, indent=1))
+
+    signing_in = Browser(cut_off).sign_in(*_user("ann", ANNOTATOR))
+    if signing_in.status_code == 500:
+        pytest.xfail(
+            "sign-in with Redis away needs the database-backed throttle (issue 17); "
+            f"fault figures: {json.dumps(figures)}"
+        )
+    assert "/accounts/login/" not in signing_in.url
