@@ -15,6 +15,8 @@ from curation.core.models import JobRun, RunStatus
 
 HOST = socket.gethostname()
 
+COUNT_TO = "tests.core.jobs_fixtures.count_to"
+
 
 @pytest.fixture
 def dead_pid() -> int:
