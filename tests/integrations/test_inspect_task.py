@@ -139,7 +139,8 @@ def test_the_cli_runs_mockllm_on_40_items_and_score_reads_the_converted_log(tmp_
     assert len(lines) == 40 and {line["model"] for line in lines} == {"mockllm/model"}
     rows = score_rows(release, responses, tmp_path / "scores")
     overall = next(row for row in rows if all(row[key] == "all" for key in CELL_KEYS))
-    assert (overall["n"], overall["errors"]) == (40, 5)  # the 5 items past --limit: missing
+    # the 5 items past --limit are missing, not errors
+    assert (overall["n"], overall["errors"], overall["missing"]) == (40, 0, 5)
     assert_same_rates(metrics_of(log), [row for row in rows if row["n"]])
 
 
