@@ -7,6 +7,7 @@ each: no run is left queued or running, the photo is stored for review with exac
 bytes an undisturbed run gives, and no raw upload is left on disk.
 """
 
+import functools
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from benchmark import photos
 from curation.core import jobs, storage
 from curation.core import services as core_services
 from curation.core.models import JobRun, RunStatus
-from curation.volunteers import services
+from curation.volunteers import consent, services
 from curation.volunteers.models import PacketStatus
 from tests.faults import helpers
 from tests.volunteers.helpers import photo_with_metadata
@@ -37,15 +38,22 @@ def fault_env(settings, tmp_path) -> dict:
 
 
 @pytest.fixture
-def packets(transactional_db):
-    """A fresh packet for each kill point (one per probe identity and scenario)."""
+def packets(transactional_db, volunteer):
+    """A fresh packet for each kill point (one per probe identity and scenario), held by a
+    volunteer who agreed to the terms (no photo is accepted without)."""
     core_services.identities_create_pools(memorisation=1, probe=6, seed=5)
-    made = iter(
-        services.packets_create_batch(scenario=scenario, count=1, user=None).packets.get()
-        for _ in range(6)
-        for scenario in SCENARIOS
-    )
-    return lambda: next(made)
+    consent.consent_record(user=volunteer)
+
+    def made():
+        for _ in range(6):
+            for scenario in SCENARIOS:
+                batch = services.packets_create_batch(scenario=scenario, count=1, user=None)
+                packet = batch.packets.get()
+                packet.volunteer = volunteer
+                packet.save(update_fields=["volunteer"])
+                yield packet
+
+    return functools.partial(next, made())
 
 
 def _photo(index: int, env: dict) -> tuple[bytes, str]:

@@ -145,7 +145,8 @@ def test_the_phone_flow_refuses_a_photo_until_the_volunteer_agrees(
     chromium_page.set_input_files("#photo-camera", str(photo))
     chromium_page.click("#send")
     chromium_page.wait_for_function(
-        "document.getElementById('status-label').dataset.status === 'in_review'", timeout=30_000
+        "() => document.getElementById('status-label').dataset.status === 'in_review'",
+        timeout=30_000,
     )
     upload = Upload.objects.get(packet=packet)
     assert upload.consent.user == volunteer and upload.consent.terms_version == "1"
