@@ -168,9 +168,11 @@ def _scene_run(maintainer: Browser, tiny_model: str, grid: str) -> int:
         "per_job": 4,
         "per_cell": 1,
         "seed": 5,
-        "grid": grid,
     }
-    response = maintainer.post("/scenes/new/", form)
+    # Grids come from an upload (or the server's grid folder), never a path in the request.
+    with open(grid, "rb") as grid_file:
+        files = {"grid_file": ("grid.json", grid_file, "application/json")}
+        response = maintainer.post("/scenes/new/", form, files=files)
     assert response.status_code == 200, response.text
     return pk_in(response.url, "/scenes/")
 
