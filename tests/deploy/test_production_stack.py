@@ -7,6 +7,7 @@ import html
 import json
 import re
 import time
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -20,6 +21,7 @@ from curation.core.jobs import WORKER_DIED
 from curation.core.models import JobRun, RunStatus
 from curation.core.roles import ANNOTATOR, MAINTAINER, VOLUNTEER
 from curation.scenes.models import SceneImage, SceneRun
+from curation.volunteers import consent
 from curation.volunteers.models import Packet, PacketStatus
 from curation.volunteers.services import WAITING_TEXTS
 from tests.deploy.stack import Browser, Stack, pk_in, wait_for
@@ -89,6 +91,8 @@ def _user(username: str, role: str) -> tuple[str, str]:
     hashed = PBKDF2PasswordHasher().encode(password, PBKDF2PasswordHasher().salt())
     user = User.objects.create(username=username, password=hashed)
     user.groups.add(Group.objects.get_or_create(name=role)[0])
+    if role == VOLUNTEER:
+        consent.consent_record(user=user)  # no photo is taken without it
     return username, password
 
 
@@ -208,7 +212,8 @@ def _phone_upload(volunteer: Browser, upload_path: str, colour: tuple) -> dict:
 def _packet_upload_path(volunteer: Browser, scenario: str) -> str:
     response = volunteer.post("/packets/request/", {"scenario": scenario})
     assert response.status_code == 200
-    return re.search(r'id="upload-link" href="([^"]+)"', response.text).group(1)
+    link = re.search(r'id="upload-link" href="([^"]+)"', response.text).group(1)
+    return urlsplit(link).path  # the page links in full (SITE_URL); the browser has the base
 
 
 def test_the_production_stack_heals_and_degrades(stack, moto_server, s3, tiny_model, small_grid):
