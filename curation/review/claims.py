@@ -65,11 +65,12 @@ LEASE_SQL = """
     WITH candidate AS ({candidates}),
     leased AS (
         INSERT INTO review_lease
-            (image_id, annotator_id, is_gold, claimed_at, expires_at, decided_at)
-        SELECT id, %(annotator)s, %(is_gold)s, %(now)s, %(expires)s, NULL FROM candidate
+            (image_id, annotator_id, is_gold, desk, claimed_at, expires_at, decided_at)
+        SELECT id, %(annotator)s, %(is_gold)s, %(desk)s, %(now)s, %(expires)s, NULL FROM candidate
         ON CONFLICT (image_id) DO UPDATE SET
             annotator_id = EXCLUDED.annotator_id,
             is_gold = EXCLUDED.is_gold,
+            desk = EXCLUDED.desk,
             claimed_at = EXCLUDED.claimed_at,
             expires_at = EXCLUDED.expires_at,
             decided_at = NULL
@@ -87,31 +88,39 @@ def lease_from_queue(
     now: datetime,
     expires: datetime,
     skip: Iterable[int] = (),
+    desk: str = "",
 ) -> int | None:
-    """Lease the oldest claimable pending image (not in `skip`) to the annotator; its id,
-    or None."""
+    """Lease the oldest claimable pending image (not in `skip`) to the annotator, for the
+    review page `desk`; its id, or None."""
+    lease = {"is_gold": False, "desk": desk}
     if connection.vendor == "postgresql":
         params = {"annotator": annotator.pk, "now": now, "skip": list(skip)}
-        return _lease_postgres(QUEUE_CANDIDATE_SQL, params, annotator, now, expires, False)
+        return _lease_postgres(QUEUE_CANDIDATE_SQL, params, annotator, now, expires, lease)
     candidates = selectors.queue_candidates(annotator, by_source, now).exclude(id__in=list(skip))
-    return _lease_portable(candidates, annotator, now, expires, False)
+    return _lease_portable(candidates, annotator, now, expires, lease)
 
 
 def lease_gold(
-    annotator, source: str, now: datetime, expires: datetime, skip: Iterable[int] = ()
+    annotator,
+    source: str,
+    now: datetime,
+    expires: datetime,
+    skip: Iterable[int] = (),
+    desk: str = "",
 ) -> int | None:
-    """Lease a gold image of this source the annotator has not answered (not in `skip`);
-    its id, or None."""
+    """Lease a gold image of this source the annotator has not answered (not in `skip`),
+    for the review page `desk`; its id, or None."""
+    lease = {"is_gold": True, "desk": desk}
     if connection.vendor == "postgresql":
         params = {"annotator": annotator.pk, "now": now, "source": source, "skip": list(skip)}
-        return _lease_postgres(GOLD_CANDIDATE_SQL, params, annotator, now, expires, True)
+        return _lease_postgres(GOLD_CANDIDATE_SQL, params, annotator, now, expires, lease)
     candidates = selectors.gold_candidates(annotator, source, now).exclude(id__in=list(skip))
-    return _lease_portable(candidates, annotator, now, expires, True)
+    return _lease_portable(candidates, annotator, now, expires, lease)
 
 
-def _lease_postgres(candidate_sql: str, params: dict, annotator, now, expires, is_gold: bool):
+def _lease_postgres(candidate_sql: str, params: dict, annotator, now, expires, lease: dict):
     sql = LEASE_SQL.format(candidates=candidate_sql)
-    params = {**params, "annotator": annotator.pk, "is_gold": is_gold, "expires": expires}
+    params = {**params, **lease, "annotator": annotator.pk, "expires": expires}
     for _attempt in range(CLAIM_ATTEMPTS):
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
@@ -121,12 +130,12 @@ def _lease_postgres(candidate_sql: str, params: dict, annotator, now, expires, i
     return None
 
 
-def _lease_portable(candidates: QuerySet, annotator, now, expires, is_gold: bool):
+def _lease_portable(candidates: QuerySet, annotator, now, expires, lease: dict):
     """SQLite: the transaction holds the database's write lock (IMMEDIATE mode), and the
     lease is still only taken by a conditional update or a unique insert."""
     fields = {
+        **lease,
         "annotator": annotator,
-        "is_gold": is_gold,
         "claimed_at": now,
         "expires_at": expires,
         "decided_at": None,

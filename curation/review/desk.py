@@ -1,11 +1,13 @@
 """What the review desk remembers for each annotator between requests, in the cache.
 
-- Which page is the current one: a page closing (or reloading) hands its images back with
-  a beacon that may arrive after the reloaded page has claimed the same images again; the
-  beacon names its page, and only the current page's beacon gives images back.
+- Which review pages (desk tokens, one per page load) have claimed already: a page's
+  first claim takes over the images the annotator's older pages hold (a reload continues
+  where it was); later claims do not, so two open tabs never take images back and forth.
 - Which images the annotator skipped: they go back to the queue for others and are
   served to this annotator again only once nothing else is left.
 """
+
+import re
 
 from django.core.cache import cache
 
@@ -13,19 +15,21 @@ DESK_TTL_S = 24 * 3600
 # A skipped image is only kept out of this annotator's next claims; past this many the
 # oldest skips come back first.
 SKIP_LIMIT = 200
+# The page makes its token from 16 random bytes, in hex; anything shaped like one passes.
+DESK_TOKEN = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 
 def _key(kind: str, annotator) -> str:
     return f"review-desk:{kind}:{annotator.pk}"
 
 
-def desk_open(annotator, desk: str) -> None:
-    """This page is now the annotator's current one."""
-    cache.set(_key("page", annotator), desk, DESK_TTL_S)
+def is_token(desk) -> bool:
+    return isinstance(desk, str) and DESK_TOKEN.fullmatch(desk) is not None
 
 
-def desk_is_current(annotator, desk: str) -> bool:
-    return bool(desk) and cache.get(_key("page", annotator)) == desk
+def first_claim(annotator, desk: str) -> bool:
+    """True only for the first claim of this review page (an atomic add in the cache)."""
+    return cache.add(f"{_key('claimed', annotator)}:{desk}", 1, DESK_TTL_S)
 
 
 def skipped(annotator) -> list[int]:

@@ -94,13 +94,18 @@ class ReviewPolicy(models.Model):
 class Lease(models.Model):
     """Who may decide on an image right now. One row per image: a claim takes the row
     over only once it has expired, so two annotators never hold one image at once.
-    After a decision the row stays for the undo window (`decided_at` set)."""
+    After a decision the row stays for the undo window (`decided_at` set). `desk` names the
+    review page (one page load) the image is held for: a closing page's beacon gives back
+    only its own desk's images, so it never frees what a reloaded page has just taken over."""
 
     image = models.OneToOneField(Image, on_delete=models.CASCADE, related_name="lease")
     annotator = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_leases"
     )
     is_gold = models.BooleanField(default=False, help_text="Served as a gold check.")
+    desk = models.CharField(
+        max_length=64, blank=True, default="", help_text="The review page holding the image."
+    )
     claimed_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     decided_at = models.DateTimeField(null=True, blank=True)

@@ -43,25 +43,43 @@ def undo_seconds() -> int:
 
 
 @transaction.atomic
-def review_claim(*, annotator, exclude: Iterable[int] = (), rng=None) -> Image | None:
-    """The annotator's next image, leased to them: one they already hold (other than
-    `exclude`, what the page already shows or the annotator skipped), else a gold check
-    at the policy's rate, else the oldest pending image they may review (not in
-    `exclude`). None when nothing is left."""
+def review_claim(
+    *, annotator, exclude: Iterable[int] = (), rng=None, desk: str = ""
+) -> Image | None:
+    """The annotator's next image, leased to them for the review page `desk`: one that
+    page already holds (other than `exclude`, what the page already shows or the annotator
+    skipped), else a gold check at the policy's rate, else the oldest pending image they
+    may review (not in `exclude`). None when nothing is left."""
     now = timezone.now()
     exclude = list(exclude)
-    held = selectors.held_leases(annotator, now).exclude(image_id__in=exclude).first()
+    held = selectors.held_leases(annotator, now).filter(desk=desk).exclude(image_id__in=exclude)
+    held = held.first()
     if held is not None:
         Lease.objects.filter(pk=held.pk).update(expires_at=_lease_end(now))
         return _image(held.image_id)
     by_source = selectors.policies()
     image_id = None
     gold_source = _gold_source(by_source, rng or random)
+    end = _lease_end(now)
     if gold_source:
-        image_id = claims.lease_gold(annotator, gold_source, now, _lease_end(now), exclude)
+        image_id = claims.lease_gold(annotator, gold_source, now, end, exclude, desk)
     if image_id is None:
-        image_id = claims.lease_from_queue(annotator, by_source, now, _lease_end(now), exclude)
+        image_id = claims.lease_from_queue(annotator, by_source, now, end, exclude, desk)
     return _image(image_id) if image_id else None
+
+
+def lease_take_over(*, annotator, desk: str) -> int:
+    """A new review page of the annotator (a reload, or the tab opened again) takes over
+    the images their older pages still hold undecided, so it continues where they were;
+    how many. One UPDATE: a beacon of the older page, which deletes only rows still under
+    its own desk, either ran before (and the images are claimed afresh) or finds none."""
+    return (
+        Lease.objects.filter(
+            annotator=annotator, decided_at__isnull=True, expires_at__gt=timezone.now()
+        )
+        .exclude(desk=desk)
+        .update(desk=desk)
+    )
 
 
 def _image(image_id: int) -> Image:
@@ -84,15 +102,24 @@ def _gold_source(by_source: dict[str, ReviewPolicy], rng) -> str | None:
 
 @transaction.atomic
 def review_record(
-    *, annotator, image_id: int, decision: str, reasons: Iterable[str] = (), undoable: bool = True
+    *,
+    annotator,
+    image_id: int,
+    decision: str,
+    reasons: Iterable[str] = (),
+    undoable: bool = True,
+    desk: str | None = None,
 ) -> Review:
-    """Record a decision on an image the annotator holds, then apply the source's policy.
-    The lease stays for the undo window (`undoable=False`: it ends now)."""
+    """Record a decision on an image the annotator holds (for the review page `desk`,
+    when given), then apply the source's policy. The lease stays for the undo window
+    (`undoable=False`: it ends now)."""
     now = timezone.now()
     image = _locked_image(image_id)
     lease = Lease.objects.select_for_update().filter(image_id=image_id, annotator=annotator).first()
     if image is None or lease is None or lease.decided_at is not None:
         raise _not_held(annotator, image_id)
+    if desk is not None and lease.desk != desk:
+        raise _moved()
     if lease.expires_at <= now:
         raise ReviewRefused(
             "lease-expired",
@@ -124,6 +151,14 @@ def _locked_image(image_id: int) -> Image | None:
     """Lock an image row before its lease row, in every transaction, as a claim does:
     the same order everywhere is what keeps concurrent claims and decisions deadlock-free."""
     return Image.objects.select_for_update().filter(pk=image_id).first()
+
+
+def _moved() -> ReviewRefused:
+    return ReviewRefused(
+        "lease-moved",
+        "This image is now open in a newer review page of yours (a reload or another tab); "
+        "decide it there. Your decision here was not saved.",
+    )
 
 
 def _not_held(annotator, image_id: int) -> ReviewRefused:
@@ -183,10 +218,10 @@ def _set_status(image: Image, status: str) -> None:
 
 
 @transaction.atomic
-def review_undo(*, annotator) -> Image:
+def review_undo(*, annotator, desk: str | None = None) -> Image:
     """Take back the annotator's last decision while its lease still holds; the image
     returns to pending (its adjudication, if the decision opened one, is withdrawn) and
-    is theirs to decide again."""
+    is theirs to decide again, held for the review page `desk` when given."""
     now = timezone.now()
     review = Review.objects.filter(annotator=annotator, is_current=True).order_by("-id").first()
     if review is None:
@@ -207,7 +242,8 @@ def review_undo(*, annotator) -> Image:
         _withdraw_outcome(image, review)
     review.delete()
     lease.decided_at, lease.expires_at = None, _lease_end(now)
-    lease.save(update_fields=["decided_at", "expires_at"])
+    lease.desk = lease.desk if desk is None else desk
+    lease.save(update_fields=["decided_at", "expires_at", "desk"])
     return _image(image.pk)
 
 
@@ -223,24 +259,34 @@ def _withdraw_outcome(image: Image, review: Review) -> None:
 
 
 @transaction.atomic
-def lease_renew(*, annotator, image_ids: Iterable[int]) -> list[int]:
-    """Extend the annotator's open leases on these images; return the ones still theirs."""
+def lease_renew(*, annotator, image_ids: Iterable[int], desk: str | None = None) -> list[int]:
+    """Extend the annotator's open leases on these images (held for the review page
+    `desk`, when given); return the ones still theirs."""
     now = timezone.now()
+    open_leases = Lease.objects.filter(
+        annotator=annotator, image_id__in=list(image_ids), decided_at__isnull=True
+    )
+    if desk is not None:
+        open_leases = open_leases.filter(desk=desk)
     held = list(
-        Lease.objects.select_for_update()
-        .filter(annotator=annotator, image_id__in=list(image_ids), decided_at__isnull=True)
-        .order_by("image_id")
-        .values_list("image_id", flat=True)
+        open_leases.select_for_update().order_by("image_id").values_list("image_id", flat=True)
     )
     Lease.objects.filter(annotator=annotator, image_id__in=held).update(expires_at=_lease_end(now))
     return sorted(held)
 
 
-def lease_release(*, annotator, image_ids: Iterable[int]) -> int:
-    """Give undecided images back to the queue at once (the page was closed)."""
-    released, _ = Lease.objects.filter(
-        annotator=annotator, image_id__in=list(image_ids), decided_at__isnull=True
-    ).delete()
+def lease_release(
+    *, annotator, image_ids: Iterable[int] | None = None, desk: str | None = None
+) -> int:
+    """Give undecided images back to the queue at once, in one DELETE: these images, or
+    all the annotator holds; only those held for the review page `desk`, when given (a
+    closing page's beacon frees its own images, never a newer page's)."""
+    held = Lease.objects.filter(annotator=annotator, decided_at__isnull=True)
+    if image_ids is not None:
+        held = held.filter(image_id__in=list(image_ids))
+    if desk is not None:
+        held = held.filter(desk=desk)
+    released, _ = held.delete()
     return released
 
 

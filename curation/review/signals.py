@@ -4,12 +4,10 @@ from django.contrib.auth.signals import user_logged_out
 from django.dispatch import receiver
 
 from curation.review import services
-from curation.review.models import Lease
 
 
 @receiver(user_logged_out, dispatch_uid="review-release-on-sign-out")
 def _give_back_held_images(sender, request, user, **kwargs) -> None:
     """Signing out hands the images one holds back to the queue at once."""
     if user is not None:
-        held = Lease.objects.filter(annotator=user).values_list("image_id", flat=True)
-        services.lease_release(annotator=user, image_ids=held)
+        services.lease_release(annotator=user)

@@ -1,5 +1,4 @@
 import json
-import secrets
 from collections import defaultdict
 
 from django.contrib import messages
@@ -48,13 +47,16 @@ def _ids(body: dict, key: str) -> list[int]:
     return values
 
 
-def _form_ids(text: str) -> list[int]:
-    """Image ids separated by commas (a form post), bounded as `_ids` bounds a JSON list."""
-    try:
-        values = [int(value) for value in text.split(",") if value]
-    except ValueError:
-        raise BadRequest("`images` must be image ids separated by commas.") from None
-    return _ids({"images": values}, "images")
+def _desk(body) -> str:
+    """The review page's desk token: every request of the page names the page it comes
+    from, so that a closing page frees only its own images."""
+    token = body.get("desk")
+    if not desk.is_token(token):
+        raise BadRequest(
+            "`desk` is missing or malformed: each request of the review page must name its "
+            "page's desk token (8 to 64 letters, digits, - or _). Reload the review page."
+        )
+    return token
 
 
 def _is_id(value) -> bool:
@@ -77,7 +79,6 @@ def review_next(request: HttpRequest) -> HttpResponse:
     """The review page. It claims its images itself, by POST: opening the page (or a
     prefetch of it) holds nothing."""
     context = {
-        "desk": secrets.token_urlsafe(12),
         "progress": selectors.progress(request.user),
         "heartbeat_seconds": max(10, services.lease_seconds() // 4),
         "undo_seconds": services.undo_seconds(),
@@ -94,12 +95,14 @@ def review_claim(request: HttpRequest) -> JsonResponse:
         body = _json_body(request)
         exclude = _ids(body, "exclude")
         count = _count(body)
+        token = _desk(body)
     except BadRequest as error:
         return _refused(error)
-    desk.desk_open(request.user, str(body.get("desk", "")))
+    if desk.first_claim(request.user, token):
+        services.lease_take_over(annotator=request.user, desk=token)
     items = []
     for _ in range(count):
-        image = _claim_one(request.user, exclude)
+        image = _claim_one(request.user, exclude, token)
         if image is None:
             break
         exclude.append(image.pk)
@@ -114,14 +117,14 @@ def _count(body: dict) -> int:
     return count
 
 
-def _claim_one(annotator, exclude: list[int]):
+def _claim_one(annotator, exclude: list[int], token: str):
     """The next image, passing over skipped ones; once only skipped ones are left, they
     come back."""
     skipped = desk.skipped(annotator)
-    image = services.review_claim(annotator=annotator, exclude=exclude + skipped)
+    image = services.review_claim(annotator=annotator, exclude=exclude + skipped, desk=token)
     if image is None and skipped:
         desk.skips_clear(annotator)
-        image = services.review_claim(annotator=annotator, exclude=exclude)
+        image = services.review_claim(annotator=annotator, exclude=exclude, desk=token)
     return image
 
 
@@ -129,7 +132,11 @@ def _claim_one(annotator, exclude: list[int]):
 @require_POST
 def review_skip(request: HttpRequest, pk: int) -> JsonResponse:
     """Set an image aside: back to the queue for others now, and for me once the rest is done."""
-    services.lease_release(annotator=request.user, image_ids=[pk])
+    try:
+        token = _desk(_json_body(request))
+    except BadRequest as error:
+        return _refused(error)
+    services.lease_release(annotator=request.user, image_ids=[pk], desk=token)
     desk.skip(request.user, pk)
     return JsonResponse({"progress": selectors.progress(request.user)})
 
@@ -149,6 +156,7 @@ def review_decide(request: HttpRequest, pk: int) -> JsonResponse:
             image_id=pk,
             decision=str(body.get("decision", "")),
             reasons=[str(reason) for reason in reasons],
+            desk=_desk(body),
         )
     except (ReviewRefused, BadRequest) as error:
         return _refused(error)
@@ -161,8 +169,8 @@ def review_decide(request: HttpRequest, pk: int) -> JsonResponse:
 @require_POST
 def review_undo(request: HttpRequest) -> JsonResponse:
     try:
-        image = services.review_undo(annotator=request.user)
-    except ReviewRefused as error:
+        image = services.review_undo(annotator=request.user, desk=_desk(_json_body(request)))
+    except (ReviewRefused, BadRequest) as error:
         return _refused(error)
     return JsonResponse({"item": _item(image), "progress": selectors.progress(request.user)})
 
@@ -171,10 +179,12 @@ def review_undo(request: HttpRequest) -> JsonResponse:
 @require_POST
 def review_heartbeat(request: HttpRequest) -> JsonResponse:
     try:
-        image_ids = _ids(_json_body(request), "images")
+        body = _json_body(request)
+        image_ids = _ids(body, "images")
+        token = _desk(body)
     except BadRequest as error:
         return _refused(error)
-    held = services.lease_renew(annotator=request.user, image_ids=image_ids)
+    held = services.lease_renew(annotator=request.user, image_ids=image_ids, desk=token)
     return JsonResponse({"held": held, "progress": selectors.progress(request.user)})
 
 
@@ -182,16 +192,13 @@ def review_heartbeat(request: HttpRequest) -> JsonResponse:
 @require_POST
 def review_release(request: HttpRequest) -> JsonResponse:
     """The closing page's beacon (a form post: a beacon cannot set the CSRF header) gives
-    its undecided images back, unless a newer page of the same annotator took over."""
+    back the undecided images held for that page, and only those: images a newer page of
+    the same annotator took over (a reload) are no longer under its desk token."""
     try:
-        image_ids = _form_ids(request.POST.get("images", ""))
+        token = _desk(request.POST)
     except BadRequest as error:
         return _refused(error)
-    if not desk.desk_is_current(request.user, request.POST.get("desk", "")):
-        return JsonResponse({"released": 0})
-    return JsonResponse(
-        {"released": services.lease_release(annotator=request.user, image_ids=image_ids)}
-    )
+    return JsonResponse({"released": services.lease_release(annotator=request.user, desk=token)})
 
 
 @role_required()

@@ -1,6 +1,9 @@
 """The review desk in a real Chromium at laptop and desktop sizes, on the longest forms:
 everything to compare legible and the reasons on screen without scrolling; S skips; after
-a reload the next two images are claimed and fetched again; the image zooms."""
+a reload the next two images are claimed and fetched again (the closing page's beacon,
+however late, frees none of them); the image zooms."""
+
+import threading
 
 import pytest
 
@@ -62,6 +65,35 @@ def long_form_photos(db):
     return images
 
 
+class HeldBeacon:
+    """Holds the next closing-page beacon inside the live server (which answers each
+    request in a thread of its own) until `let_through`, which returns what it did."""
+
+    WAIT_S = 15
+
+    def __init__(self, monkeypatch):
+        self.arrived, self.go, self.done = threading.Event(), threading.Event(), threading.Event()
+        self.result = {}
+        release = services.lease_release
+
+        def held_release(*, annotator, image_ids=None, desk=None):
+            if image_ids is not None or self.arrived.is_set():  # a skip, or a later beacon
+                return release(annotator=annotator, image_ids=image_ids, desk=desk)
+            self.arrived.set()
+            self.go.wait(self.WAIT_S)
+            self.result = {"desk": desk, "released": release(annotator=annotator, desk=desk)}
+            self.done.set()
+            return self.result["released"]
+
+        monkeypatch.setattr(services, "lease_release", held_release)
+
+    def let_through(self) -> dict:
+        assert self.arrived.wait(self.WAIT_S), "the closing page sent no beacon"
+        self.go.set()
+        assert self.done.wait(self.WAIT_S)
+        return self.result
+
+
 def showing(page, image_id: int) -> None:
     page.wait_for_selector(f'#review[data-image-id="{image_id}"]')
 
@@ -111,12 +143,19 @@ def test_skip_reload_preload_and_zoom(live_server, monkeypatch, annotator, annot
         preloaded(page, ids[1])
         preloaded(page, ids[2])
 
+        # The closing page's beacon is held back in the server until the reloaded page has
+        # taken its images over and preloaded them, then let through: it frees none of them.
+        beacon = HeldBeacon(monkeypatch)
+        old_desk = page.get_attribute("#review", "data-desk")
         page.reload()
         showing(page, ids[0])
         preloaded(page, ids[1])
         preloaded(page, ids[2])
-        page.wait_for_timeout(500)  # the closing page's beacon has had time to arrive
-        assert sorted(held.values_list("image_id", flat=True)) == ids[:3]
+        new_desk = page.get_attribute("#review", "data-desk")
+        assert new_desk != old_desk
+        assert sorted(held.filter(desk=new_desk).values_list("image_id", flat=True)) == ids[:3]
+        assert beacon.let_through() == {"desk": old_desk, "released": 0}
+        assert sorted(held.filter(desk=new_desk).values_list("image_id", flat=True)) == ids[:3]
 
         page.keyboard.press("z")
         assert "zoomed" in page.get_attribute("#review-stage", "class")

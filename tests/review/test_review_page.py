@@ -3,7 +3,9 @@
 import json
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from curation.core.models import ImageStatus
@@ -16,7 +18,12 @@ def _no_gold(db):
     ReviewPolicy.objects.update(gold_rate=0)
 
 
+# The desk token a review page makes for itself and sends with every request.
+DESK = "page-one-token"
+
+
 def post_json(client, name, body, *args):
+    body = {"desk": DESK, **body} if isinstance(body, dict) else body
     return client.post(
         reverse(f"curation:{name}", args=args), json.dumps(body), content_type="application/json"
     )
@@ -26,7 +33,7 @@ def first_item(client) -> dict | None:
     """Open the page, then claim as its script does."""
     page = client.get(reverse("curation:review-next"))
     assert page.status_code == 200
-    items = post_json(client, "review-claim", {"count": 1, "desk": page.context["desk"]})
+    items = post_json(client, "review-claim", {"count": 1})
     return (items.json()["items"] or [None])[0]
 
 
@@ -182,15 +189,76 @@ def test_heartbeat_and_release(client_as, annotator, make_image):
     first_item(client)
     response = post_json(client, "review-heartbeat", {"images": [photo.pk, 999999]})
     assert response.json()["held"] == [photo.pk]
-    desk = post_json(client, "review-claim", {"exclude": [photo.pk], "desk": "page-1"})
     release = reverse("curation:review-release")
-    response = client.post(release, {"images": f"{photo.pk}", "desk": "page-0"})
-    assert response.json() == {"released": 0}, "a page that is no longer current frees nothing"
-    assert desk.status_code == 200 and Lease.objects.exists()
-    response = client.post(release, {"images": f"{photo.pk},999999", "desk": "page-1"})
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(release, {"desk": DESK})
     assert response.json() == {"released": 1}
+    on_leases = [query["sql"] for query in queries if "review_lease" in query["sql"]]
+    assert len(on_leases) == 1 and on_leases[0].startswith("DELETE"), on_leases
     assert not Lease.objects.exists()
-    assert client.post(release, {"images": "1,x", "desk": "page-1"}).status_code == 400
+
+
+def test_a_reload_takes_the_images_over_and_the_old_pages_beacon_frees_none(
+    client_as, annotator, make_image
+):
+    first, second, third = make_image(), make_image(), make_image()
+    client = client_as(annotator)
+    old, new = {"desk": "old-page-token"}, {"desk": "new-page-token"}
+    assert claimed_ids(post_json(client, "review-claim", {**old, "count": 2})) == [
+        first.pk,
+        second.pk,
+    ]
+    response = post_json(client, "review-claim", {**new, "count": 2})
+    assert claimed_ids(response) == [first.pk, second.pk], "a reload continues where it was"
+    assert set(Lease.objects.values_list("desk", flat=True)) == {"new-page-token"}
+
+    release = reverse("curation:review-release")
+    assert client.post(release, old).json() == {"released": 0}, "the old page's beacon"
+    assert Lease.objects.filter(decided_at__isnull=True).count() == 2
+    response = post_json(client, "review-heartbeat", {**old, "images": [first.pk, second.pk]})
+    assert response.json()["held"] == []
+    response = post_json(client, "review-decide", {**old, "decision": "accept"}, first.pk)
+    assert response.status_code == 409 and response.json()["code"] == "lease-moved"
+    response = post_json(client, "review-claim", {**old, "exclude": []})
+    assert claimed_ids(response) == [third.pk], "an older page never takes images back"
+
+    response = post_json(client, "review-decide", {**new, "decision": "accept"}, first.pk)
+    assert response.status_code == 200
+    assert client.post(release, new).json() == {"released": 1}, "the decided one stays for undo"
+    assert list(Lease.objects.filter(decided_at__isnull=True).values_list("image", flat=True)) == [
+        third.pk
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        ("review-claim", []),
+        ("review-decide", [1]),
+        ("review-skip", [1]),
+        ("review-undo", []),
+        ("review-heartbeat", []),
+        ("review-release", []),
+    ],
+)
+@pytest.mark.parametrize("desk", [None, "", "x", "a b c d e f g h", "a" * 65])
+def test_a_request_without_its_pages_desk_token_is_a_clear_400(
+    client_as, annotator, make_image, name, args, desk
+):
+    make_image()
+    client = client_as(annotator)
+    post_json(client, "review-claim", {})
+    body = {"decision": "accept"} if name == "review-decide" else {}
+    if desk is not None:
+        body["desk"] = desk
+    url = reverse(f"curation:{name}", args=args)
+    if name == "review-release":  # the closing page's beacon posts a form
+        response = client.post(url, body)
+    else:
+        response = client.post(url, json.dumps(body), content_type="application/json")
+    assert response.status_code == 400
+    assert "desk token" in response.json()["error"]
+    assert Lease.objects.filter(decided_at__isnull=True).count() == 1
 
 
 def test_signing_out_gives_held_images_back(client_as, annotator, make_image):
@@ -248,15 +316,11 @@ def test_each_page_checks_the_role_first(client, role_users, name, args):
         assert status < 500, (name, role, status)
 
 
-@pytest.mark.parametrize("name", ["review-claim", "review-heartbeat", "review-release"])
+@pytest.mark.parametrize("name", ["review-claim", "review-heartbeat"])
 @pytest.mark.parametrize("ids", [[2**63], [2**80], [-1], [0], [True]])
 def test_ids_out_of_range_are_a_clear_400(client_as, annotator, name, ids):
     key = "exclude" if name == "review-claim" else "images"
-    if name == "review-release":  # the closing page's beacon posts a form
-        form = {"images": ",".join(str(value) for value in ids), "desk": "any"}
-        response = client_as(annotator).post(reverse(f"curation:{name}"), form)
-    else:
-        response = post_json(client_as(annotator), name, {key: ids})
+    response = post_json(client_as(annotator), name, {key: ids})
 
     assert response.status_code == 400
     assert "image ids" in response.json()["error"]

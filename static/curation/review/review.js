@@ -29,7 +29,15 @@
     release: root.dataset.releaseUrl,
   };
   const HOLD = 1 + Number(root.dataset.preload); // on screen + preloaded
-  const LOST = ["lease-lost", "lease-expired", "already-resolved", "already-decided"];
+  const LOST = ["lease-lost", "lease-expired", "lease-moved", "already-resolved", "already-decided"];
+  // This page load's desk token, sent with every request: the site holds images for a
+  // page, so that this page's closing beacon frees only its own, never those a reload of
+  // it has taken over meanwhile. Made here, not in the HTML, so that no cached copy of the
+  // page shares it. (getRandomValues works on plain http too, e.g. a LAN address.)
+  const DESK = Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) =>
+    byte.toString(16).padStart(2, "0"),
+  ).join("");
+  root.dataset.desk = DESK;
   const state = {
     items: [], // items[0] is on screen, the rest are preloaded
     picked: new Set(),
@@ -62,7 +70,7 @@
       response = await fetch(url, {
         method: "POST",
         headers: jsonHeaders(),
-        body: JSON.stringify(body || {}),
+        body: JSON.stringify({ ...body, desk: DESK }),
         credentials: "same-origin",
       });
     } catch (error) {
@@ -237,7 +245,7 @@
   async function claim(count) {
     const exclude = [...state.items.map((item) => item.id), ...state.leaving];
     try {
-      const data = await post(urls.claim, { exclude, count, desk: root.dataset.desk });
+      const data = await post(urls.claim, { exclude, count });
       for (const item of data.items) {
         if (state.items.some((held) => held.id === item.id)) continue;
         preload(item);
@@ -354,7 +362,10 @@
     }
     state.items = state.items.filter((item) => held.has(item.id));
     if (onScreen && !held.has(onScreen.id)) {
-      showMessage(`Your hold on image #${onScreen.id} ran out; it went back to the queue.`);
+      showMessage(
+        `Your hold on image #${onScreen.id} ran out (or a newer review page of yours took it); ` +
+          "go on with the next image.",
+      );
     }
     refresh();
     fill();
@@ -430,14 +441,10 @@
     els.help.hidden = show === undefined ? !els.help.hidden : !show;
   }
 
+  // Sent even when nothing shows: a claim may still be on its way, and the site knows
+  // what it holds for this page better than the page does.
   function release() {
-    const ids = state.items.map((item) => item.id);
-    if (!ids.length) return;
-    const form = new URLSearchParams({
-      csrfmiddlewaretoken: root.dataset.csrf,
-      desk: root.dataset.desk,
-      images: ids.join(","),
-    });
+    const form = new URLSearchParams({ csrfmiddlewaretoken: root.dataset.csrf, desk: DESK });
     navigator.sendBeacon(urls.release, form);
   }
 
