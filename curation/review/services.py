@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from curation.core.models import Image, ImageStatus
+from curation.core.signals import image_rejected_in_review
 from curation.review import claims, selectors
 from curation.review.models import (
     Adjudication,
@@ -207,14 +208,27 @@ def _combine(image: Image, policy: ReviewPolicy) -> None:
         return
     status = combined_status(decisions, policy.combine)
     if status:
-        _set_status(image, status)
+        _set_status(image, status, policy=policy, reasons=_round_reasons(image))
     else:
         Adjudication.objects.get_or_create(image=image, resolved_at=None)
 
 
-def _set_status(image: Image, status: str) -> None:
+def _round_reasons(image: Image) -> set[str]:
+    """Every reject reason the current round's reviews gave."""
+    current = Review.objects.filter(image=image, is_current=True, is_gold=False)
+    return {code for reasons in current.values_list("reasons", flat=True) for code in reasons}
+
+
+def _set_status(
+    image: Image, status: str, *, policy: ReviewPolicy | None = None, reasons=()
+) -> None:
+    """The one place an image's status changes; a rejection tells whoever listens (the
+    volunteer who sent the photo sees the reasons) which reasons, in the policy's order."""
     Image.objects.filter(pk=image.pk).update(status=status, updated_at=timezone.now())
     image.status = status
+    if status == ImageStatus.REJECTED and policy is not None:
+        chosen = [reason for reason in policy.reject_reasons if reason["code"] in set(reasons)]
+        image_rejected_in_review.send(sender=Image, image_id=image.pk, reasons=chosen)
 
 
 @transaction.atomic
@@ -314,7 +328,8 @@ def adjudication_resolve(
     adjudication.resolved_at = timezone.now()
     adjudication.save()
     accepted = decision == Decision.ACCEPT
-    _set_status(image, ImageStatus.ACCEPTED if accepted else ImageStatus.REJECTED)
+    status = ImageStatus.ACCEPTED if accepted else ImageStatus.REJECTED
+    _set_status(image, status, policy=policy, reasons=adjudication.reasons)
     if make_gold:
         gold_set(image=image, expected=decision, user=maintainer)
     return adjudication

@@ -6,4 +6,5 @@ class VolunteersConfig(AppConfig):
     label = "volunteers"
 
     def ready(self):
-        from curation.volunteers import checks  # noqa: F401  (registers the system checks)
+        # Imported for their side effects: system checks registered, receivers connected.
+        from curation.volunteers import checks, receivers  # noqa: F401

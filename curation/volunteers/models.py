@@ -35,11 +35,20 @@ class PacketStatus(models.TextChoices):
 UPLOAD_OPEN = frozenset({PacketStatus.ISSUED, PacketStatus.REJECTED})
 
 WITHDRAWN = "You withdrew this photo: it will not be published. You can send a new one."
+REVIEW_RETAKE = "Please take a new photo of the whole sheet and upload it again."
+# When the reviewers' reasons are not known (an image rejected outside the review desk).
 REVIEW_REJECTION = (
     "A reviewer could not use this photo (for example the writing is hard to read, the "
-    "sheet is cut off, or something personal is visible). Please take a new photo of the "
-    "whole sheet and upload it again."
+    f"sheet is cut off, or something personal is visible). {REVIEW_RETAKE}"
 )
+
+
+class RefusedBy(models.TextChoices):
+    """Who turned a photo down, so that the volunteer knows whether a person saw it."""
+
+    CHECK = "check", "the automatic check of the file"
+    REVIEWER = "reviewer", "a reviewer who looked at the photo"
+    YOU = "you", "you (withdrawn)"
 
 
 class PacketBatch(models.Model):
@@ -129,6 +138,11 @@ class Packet(models.Model):
         return upload.rejection_reason if upload else ""
 
     @property
+    def refused_by(self) -> str:
+        upload = self.current_upload
+        return upload.refused_by if upload else ""
+
+    @property
     def accepts_upload(self) -> bool:
         return self.status in UPLOAD_OPEN
 
@@ -202,11 +216,26 @@ class Upload(models.Model):
 
     @property
     def rejection_reason(self) -> str:
+        """Why the photo was turned down, for its volunteer; "" when it was not. After a
+        review rejection `reason` holds the reviewers' reasons (kept by services)."""
         if self.state == UploadState.FAILED:
             return self.reason
-        if self.packet_status == PacketStatus.REJECTED:
-            return WITHDRAWN if hasattr(self.image, "withdrawal") else REVIEW_REJECTION
-        return ""
+        if self.packet_status != PacketStatus.REJECTED:
+            return ""
+        if hasattr(self.image, "withdrawal"):
+            return WITHDRAWN
+        if self.reason:
+            return f"A reviewer could not use this photo: {self.reason}. {REVIEW_RETAKE}"
+        return REVIEW_REJECTION
+
+    @property
+    def refused_by(self) -> str:
+        """A `RefusedBy` value, or "" when the photo was not turned down."""
+        if self.packet_status != PacketStatus.REJECTED:
+            return ""
+        if self.reason_code == "withdrawn" or hasattr(self.image, "withdrawal"):
+            return RefusedBy.YOU
+        return RefusedBy.CHECK if self.state == UploadState.FAILED else RefusedBy.REVIEWER
 
 
 class Consent(models.Model):

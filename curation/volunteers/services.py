@@ -569,15 +569,16 @@ def status_payload(packet: Packet) -> dict:
         "label": packet.status_label,
         "text": _status_text(packet, status),
         "reason": packet.rejection_reason,
-        "refused_by": _refused_by(packet, status),
+        "refused_by": packet.refused_by,
         "can_upload": packet.accepts_upload,
         "finished": status not in (PacketStatus.RECEIVED, PacketStatus.PROCESSING),
     }
 
 
-def _refused_by(packet: Packet, status: str) -> str:
-    """Who turned the photo down: "check" (the automatic check of the file), "reviewer"
-    (a person looked at it), or "" when it was not turned down."""
-    if status != PacketStatus.REJECTED:
-        return ""
-    return "check" if packet.current_upload.state == UploadState.FAILED else "reviewer"
+def upload_rejected_in_review(*, image_id: int, reasons: list[dict]) -> int:
+    """Keep the reviewers' reject reasons on the photo's upload, so that its volunteer
+    reads why (on every page, after any reload); how many uploads (0 or 1)."""
+    return Upload.objects.filter(image_id=image_id, state=UploadState.DONE).update(
+        reason_code=",".join(reason["code"] for reason in reasons)[:40],
+        reason="; ".join(reason["label"] for reason in reasons),
+    )

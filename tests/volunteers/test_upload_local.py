@@ -10,6 +10,8 @@ from PIL import Image as PILImage
 
 from curation.core import storage
 from curation.core.models import ImageStatus, Source
+from curation.review import services as review_services
+from curation.review.models import Adjudication, ReviewPolicy
 from curation.volunteers import consent, tokens
 from curation.volunteers.models import REVIEW_REJECTION, PacketStatus, Upload, UploadState
 from tests.volunteers.helpers import TEST_MAX_BYTES, photo_with_metadata
@@ -90,6 +92,55 @@ def test_a_photo_rejected_in_review_may_be_sent_again(client, send, packet):
     page = client.get(_url("curation:packet-upload", packet)).content.decode()
     assert 'data-refused-by="reviewer"' in page and REVIEW_REJECTION in page, "kept on reload"
     assert send(packet, photo_with_metadata(colour=(200, 40, 40)))["status"] == "in_review"
+
+
+def test_a_reviewers_reasons_reach_the_volunteer_told_apart_from_a_machine_refusal(
+    client, client_as, send, packet, make_packet, volunteer, annotator
+):
+    """Two reviewers' reasons in the policy's order, on the phone page (after a reload
+    too), on the packet's page and on "My packets"; a refused file says the check did it."""
+    ReviewPolicy.objects.filter(source=Source.PHOTO).update(reviews_needed=1, gold_rate=0)
+    send(packet, photo_with_metadata())
+    image = Upload.objects.get(packet=packet).image
+    review_services.review_claim(annotator=annotator)
+    review_services.review_record(
+        annotator=annotator, image_id=image.pk, decision="reject", reasons=["blurred", "illegible"]
+    )
+    said = "A reviewer could not use this photo: Illegible; Blurred."
+    status = client.get(_url("curation:packet-upload-status", packet)).json()
+    assert status["status"] == PacketStatus.REJECTED and status["refused_by"] == "reviewer"
+    assert status["reason"].startswith(said) and "new photo" in status["reason"]
+    page = client.get(_url("curation:packet-upload", packet)).content.decode()
+    assert 'data-refused-by="reviewer"' in page and said in page, "kept on reload"
+
+    refused = make_packet("finance", volunteer=volunteer)
+    send(refused, b"<!DOCTYPE html><html><body>hi</body></html>", name="x.jpg")
+    owner = client_as(volunteer)
+    for url in [
+        reverse("curation:packet-mine"),
+        reverse("curation:packet-detail", args=[packet.code]),
+    ]:
+        page = owner.get(url).content.decode()
+        assert "Rejected by a reviewer who looked at the photo" in page and said in page, url
+    mine = owner.get(reverse("curation:packet-mine")).content.decode()
+    assert 'data-refused-by="check"' in mine and "automatic check of the file" in mine
+    assert mine.count("Rejected by a reviewer") == 1
+
+
+def test_a_maintainers_adjudication_gives_its_reasons_too(send, packet, annotator, maintainer):
+    ReviewPolicy.objects.filter(source=Source.PHOTO).update(reviews_needed=1, gold_rate=0)
+    send(packet, photo_with_metadata())
+    upload = Upload.objects.get(packet=packet)
+    case = Adjudication.objects.create(image=upload.image)
+    review_services.adjudication_resolve(
+        adjudication_id=case.pk, maintainer=maintainer, decision="reject", reasons=["wrong-form"]
+    )
+    upload.refresh_from_db()
+    assert upload.reason_code == "wrong-form" and upload.reason == "Wrong form"
+    packet.refresh_from_db()
+    assert packet.refused_by == "reviewer" and "could not use this photo: Wrong form." in (
+        packet.rejection_reason
+    )
 
 
 def test_no_second_photo_while_one_is_in_review(client, send, packet):
