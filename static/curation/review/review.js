@@ -135,14 +135,39 @@
     return node;
   }
 
+  // A value with no space in it (an email address, a long number) cannot wrap between
+  // words: it gets two columns, or the whole row, instead of being cut mid-word; an
+  // email address may still break after its @, never inside a name.
+  const ONE_WORD = /^\S+$/;
+  const SPAN_TWO = 15;
+  const SPAN_ALL = 26;
+
+  function valueCell(value) {
+    const blank = value === "" || value === undefined || value === null;
+    if (blank) return element("dd", "(blank)", "blank");
+    const text = String(value);
+    const cell = element("dd");
+    const at = text.indexOf("@");
+    if (at > 0) cell.append(text.slice(0, at + 1), document.createElement("wbr"), text.slice(at + 1));
+    else cell.textContent = text;
+    return cell;
+  }
+
+  function valueSpan(value) {
+    const text = value === undefined || value === null ? "" : String(value);
+    if (!ONE_WORD.test(text) || text.length < SPAN_TWO) return "";
+    return text.length >= SPAN_ALL ? "span-all" : "span-two";
+  }
+
   function factList(rows, className) {
     const list = element("dl", undefined, className);
     for (const [label, value] of rows) {
       const row = element("div", undefined, "field");
+      const span = valueSpan(value);
+      if (span) row.classList.add(span);
       const term = element("dt", label);
       term.title = label;
-      const blank = value === "" || value === undefined || value === null;
-      row.append(term, element("dd", blank ? "(blank)" : value, blank ? "blank" : undefined));
+      row.append(term, valueCell(value));
       list.append(row);
     }
     return list;
@@ -151,7 +176,7 @@
   function renderInfo(item) {
     const kind = [item.scenario, item.target_type].filter(Boolean).join(" · ");
     const heading = element("h1", `${item.source_label} #${item.id} `);
-    heading.append(element("span", kind ? `· ${kind}` : "", "muted"));
+    heading.append(element("span", kind ? `·\u00a0${kind}` : "", "muted"));
     els.title.replaceChildren(heading);
     const parts = [];
     if (item.scene) {
