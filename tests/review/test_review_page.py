@@ -331,3 +331,19 @@ def test_a_decision_on_an_id_out_of_range_is_a_clear_400(client_as, annotator):
 
     assert response.status_code == 400
     assert response.json()["error"] == "There is no image with this id."
+
+
+def test_an_undo_after_a_reload_holds_the_image_for_the_new_page(client_as, annotator, make_image):
+    photo = make_image()
+    client = client_as(annotator)
+    post_json(client, "review-claim", {"desk": "old-page-token"})
+    post_json(client, "review-decide", {"desk": "old-page-token", "decision": "accept"}, photo.pk)
+    response = post_json(client, "review-undo", {"desk": "new-page-token"})
+    assert response.status_code == 200 and response.json()["item"]["id"] == photo.pk
+    assert Lease.objects.get(image=photo).desk == "new-page-token"
+    release = reverse("curation:review-release")
+    assert client.post(release, {"desk": "old-page-token"}).json() == {"released": 0}
+    heartbeat = post_json(
+        client, "review-heartbeat", {"desk": "new-page-token", "images": [photo.pk]}
+    )
+    assert heartbeat.json()["held"] == [photo.pk]
