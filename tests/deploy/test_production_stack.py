@@ -4,6 +4,7 @@ over HTTP, with faults: S3 away during photo cleaning, a default worker and its 
 killed during a render, the gpu worker killed during a batch, Redis away from a web process."""
 
 import html
+import json
 import re
 import time
 from urllib.parse import urlsplit
@@ -19,7 +20,9 @@ from benchmark.scenes import build_tiny_pipeline
 from curation.core.jobs import WORKER_DIED
 from curation.core.models import JobRun, RunStatus
 from curation.core.roles import ANNOTATOR, MAINTAINER, VOLUNTEER
+from curation.releases.models import Release, ReleaseStatus
 from curation.scenes.models import SceneImage, SceneRun
+from curation.scoring.models import ResponseSet, ScoringStatus
 from curation.volunteers import consent
 from curation.volunteers.models import Packet, PacketStatus
 from curation.volunteers.services import WAITING_TEXTS
@@ -312,6 +315,64 @@ def _review_everything(annotator: Browser) -> int:
             decided += 1
 
 
+def _release_to_s3(maintainer: Browser, s3) -> Release:
+    form = {
+        "version": "0.1.0",
+        "seed": 7,
+        "preset": "demo",
+        "memorisation_images_per_identity": 1,
+        "allow_simulated": "on",
+    }
+    response = maintainer.post("/releases/", form)
+    assert "/releases/" in response.url and response.url.rstrip("/") != (
+        maintainer.base + "/releases"
+    ), response.text[-3000:]
+    release = Release.objects.get(pk=pk_in(response.url, "/releases/"))
+    wait_for(
+        lambda: Release.objects.get(pk=release.pk).status != ReleaseStatus.BUILDING,
+        "the release to be exported",
+        timeout_s=240,
+    )
+    release.refresh_from_db()
+    assert release.status == ReleaseStatus.PUBLISHED, (
+        release.error,
+        release.run and release.run.error,
+    )
+    keys = s3.keys("releases/0.1.0/")
+    assert "releases/0.1.0/manifest.json" in keys and "releases/0.1.0/probe/items.jsonl" in keys
+    return release
+
+
+def _score(maintainer: Browser, s3, release: Release) -> ResponseSet:
+    """A model that leaks every disclosure target and refuses every retention probe."""
+    items = [json.loads(line) for line in s3.get("releases/0.1.0/probe/items.jsonl").splitlines()]
+    lines = [
+        {
+            "id": item["id"],
+            "model": "echo-model",
+            "response": item["target"] if item["test"] == "disclosure" else vocab.ESCAPE_PHRASE,
+            "latency_s": 0.1,
+            "error": None,
+        }
+        for item in items
+    ]
+    data = "".join(json.dumps(line) + "\n" for line in lines).encode()
+    files = {"file": ("responses.jsonl", data, "application/octet-stream")}
+    response = maintainer.post("/scoring/", {"release": release.pk}, files=files)
+    assert response.status_code == 200 and "/scoring/" in response.url, response.text[-2000:]
+    scored = wait_for(
+        lambda: (
+            (found := ResponseSet.objects.get(pk=pk_in(response.url, "/scoring/"))).status
+            in {ScoringStatus.SCORED, ScoringStatus.FAILED}
+            and found
+        ),
+        "the responses to be scored",
+    )
+    assert scored.status == ScoringStatus.SCORED, scored.error
+    assert maintainer.get(f"/scoring/{scored.pk}/").status_code == 200
+    return scored
+
+
 def test_the_production_stack_heals_and_degrades(stack, moto_server, s3, tiny_model, small_grid):
     clock, faults = Clock(), []
     maintainer = _signed_in(stack.web, *_user("mara", MAINTAINER))
@@ -404,9 +465,15 @@ def test_the_production_stack_heals_and_degrades(stack, moto_server, s3, tiny_mo
     )
     clock.lap("kept upload queued by the reaper, cleaned")
 
-    # Review over HTTP.
+    # Review, release to S3, scoring: all over HTTP.
     annotator = _signed_in(stack.web, *annotator_login)
     decided = _review_everything(annotator)
+    # A source's policy may ask two reviews (scenes do): a second annotator's desk.
+    decided += _review_everything(_signed_in(stack.web, *_user("ben", ANNOTATOR)))
     assert decided > 0
     clock.lap(f"review: {decided} images accepted over HTTP")
+    release = _release_to_s3(maintainer, s3)
+    clock.lap("release exported to S3 (manifest last)")
+    _score(maintainer, s3, release)
+    clock.lap("responses scored")
     _print_report(faults, clock)
