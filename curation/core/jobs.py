@@ -104,7 +104,7 @@ def _enqueue_rq(run_id: int) -> None:
             on_failure=Callback(rq_job_failed),
             on_stopped=Callback(rq_job_stopped),
         )
-    except Exception as error:  # Redis unreachable: say so on the run; the sweep queues it later.
+    except Exception as error:  # Redis unreachable: say so on the run; the reaper queues it later.
         log.warning("job run %s not queued: %s", run_id, error)
         run.status, run.error = RunStatus.NOT_QUEUED, f"{ENQUEUE_FAILED} ({error})"
         run.save(update_fields=["status", "error"])

@@ -5,9 +5,11 @@ import dataclasses
 
 from csp.middleware import CSPMiddleware
 from django.contrib import messages
-from django.http import JsonResponse
+from django.core.exceptions import ImproperlyConfigured
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.defaults import page_not_found
 
 from curation.core import storage
 
@@ -36,11 +38,9 @@ class StorageOutageMiddleware:
             "application/json"
         ):
             response = JsonResponse({"error": message}, status=503)
-        else:
-            response = render(request, "curation/core/unavailable.html", {"message": message})
-            response.status_code = 503
-        response["Retry-After"] = str(RETRY_AFTER_S)
-        return response
+            response["Retry-After"] = str(RETRY_AFTER_S)
+            return response
+        return _unavailable(request, "Storage is not answering", message)
 
 
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
@@ -61,11 +61,28 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
 
 
 class RQAdminRefusalMiddleware:
-    """django-rq's admin pages let a job be requeued that RQ refuses to requeue (one still
-    held as started, say, because its worker died moments ago) or that expired meanwhile;
-    RQ raises and the page would answer 500. Say why on the page the request came from."""
+    """django-rq's admin pages raise where a page should say why: a job RQ refuses to requeue
+    (one still held as started, say, because its worker died moments ago) or that expired
+    meanwhile goes back to the page with the reason; a queue, worker or scheduler index that
+    does not exist is a 404; Redis unreachable is a 503 that names it. Never a 500."""
 
     PREFIX = "/admin/django-rq/"
+    # What django-rq raises for an index or key that names nothing: a list index, a key that
+    # is not a worker key, its `assert worker`; its schedulers' pages without rq-scheduler
+    # (not used here: RQ's own scheduler runs in the workers).
+    NOT_FOUND = (
+        IndexError,
+        KeyError,
+        ValueError,
+        AssertionError,
+        ImportError,
+        ImproperlyConfigured,
+    )
+    REDIS_DOWN = (
+        "The job service (Redis) is not answering, so the queues cannot be shown. Jobs started "
+        'meanwhile show "Not queued yet" and are queued by `manage.py reap` when it is back. '
+        "Check REDIS_URL and the Redis server; try again in a minute."
+    )
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -74,22 +91,43 @@ class RQAdminRefusalMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        from rq.exceptions import InvalidJobOperation, NoSuchJobError
-
         if not request.path.startswith(self.PREFIX):
             return None
-        if isinstance(exception, NoSuchJobError):
-            reason = "This job is no longer in Redis (finished long ago or removed)."
-        elif isinstance(exception, InvalidJobOperation):
-            reason = (
-                "RQ refused: only a failed job can be requeued. A job whose worker died is "
-                "failed (or retried) once its claim expires, within two minutes; "
-                "`manage.py sweep_jobs` settles it at once."
-            )
-        else:
+        from redis.exceptions import ConnectionError as RedisConnectionError
+        from redis.exceptions import TimeoutError as RedisTimeoutError
+
+        if isinstance(exception, (RedisConnectionError, RedisTimeoutError)):
+            return _unavailable(request, "The job service is not answering", self.REDIS_DOWN)
+        if isinstance(exception, self.NOT_FOUND):
+            return page_not_found(request, Http404("No such queue, worker or scheduler."))
+        reason = _rq_refusal(exception)
+        if reason is None:
             return None
         messages.error(request, reason)
         back = request.META.get("HTTP_REFERER", "")
         return redirect(
             back if url_has_allowed_host_and_scheme(back, {request.get_host()}) else self.PREFIX
         )
+
+
+def _rq_refusal(exception) -> str | None:
+    from rq.exceptions import InvalidJobOperation, NoSuchJobError
+
+    if isinstance(exception, NoSuchJobError):
+        return "This job is no longer in Redis (finished long ago or removed)."
+    if isinstance(exception, InvalidJobOperation):
+        return (
+            "RQ refused: only a failed job can be requeued. A job whose worker died is "
+            "failed (or retried) once its claim expires, within two minutes; "
+            "`manage.py reap` settles it at once."
+        )
+    return None
+
+
+def _unavailable(request, heading: str, message: str):
+    response = render(
+        request, "curation/core/unavailable.html", {"heading": heading, "message": message}
+    )
+    response.status_code = 503
+    response["Retry-After"] = str(RETRY_AFTER_S)
+    return response

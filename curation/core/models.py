@@ -88,7 +88,7 @@ class RunStatus(models.TextChoices):
     RUNNING = "running", "Running"
     # RQ will run it again (after an error or a dead worker), once its retry delay is over.
     RETRYING = "retrying", "Retrying"
-    # The job service (Redis) was unreachable; `manage.py requeue_jobs` queues it when it is back.
+    # The job service (Redis) was unreachable; `manage.py reap` queues it when it is back.
     NOT_QUEUED = "unqueued", "Not queued yet (job service unreachable)"
     SUCCEEDED = "succeeded", "Succeeded"
     FAILED = "failed", "Failed"

@@ -1,17 +1,25 @@
-"""Settle job runs whose worker died: `manage.py reap` (from cron, every few minutes).
+"""Keep job runs truthful and moving after failures: `manage.py reap` (README, "Deploying").
 
-A run is "running" or "queued" until its job function returns. If the process running
-it is killed (kill -9, out of memory, a restart, a lost machine), nothing records the
-end, and the run, its packet or its export would stay "running" for ever. The reaper
-finds such runs: on RQ, the job is gone from Redis or RQ itself has marked it failed
-(RQ notices a killed work-horse; a killed worker's jobs fail once its heartbeat
-expires); in-process, the process recorded on the run (host and pid) no longer exists.
-Each is marked failed with the reason, then the kinds whose jobs are safe to run again
-are queued again, up to `REAPER_MAX_ATTEMPTS`; for the others, an app may name a
-function that settles what the run leaves behind (`ABANDONED_HOOKS`).
+Production runs it as one long-lived process, `manage.py reap --every 60`, started with the
+workers (systemd `curation-reaper.service`, compose `reaper`). Each pass is idempotent and
+safe beside passes on other machines: every step acts only on what is still out of line.
+
+1. RQ's own abandoned-job handling runs for every started job whose claim expired (its
+   worker died): the failure callback records "Retrying" or "Failed: WORKER_DIED".
+2. Runs still "running" or "retrying" although their worker is gone take RQ's verdict:
+   a killed work-horse (RQ fails or reschedules its job without callbacks), a job that
+   Redis lost. In-process runs (no Redis): the process recorded on the run no longer exists.
+   Such runs, and those RQ failed for a dead worker, are settled: the kinds safe to run
+   twice (`REAPER_REQUEUE_KINDS`) are queued again up to `REAPER_MAX_ATTEMPTS` starts; the
+   others fail with the reason, and `ABANDONED_HOOKS` settles what they leave behind.
+3. Runs Redis never got ("Not queued yet": it was down) or no longer holds, older than
+   QUEUED_GRACE, are queued again (they never started, so any kind may be).
+4. Retries that are due move onto their queues when no scheduler does it (a worker's
+   scheduler dies with its worker; another takes over only at its next maintenance).
 """
 
 import contextlib
+import logging
 import os
 import socket
 from dataclasses import dataclass
@@ -19,17 +27,26 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from curation.core import jobs
 from curation.core.models import JobRun, RunStatus
 
-# A queued run is handed to RQ or a thread just after its transaction commits; one still
-# unclaimed after this long was lost with the process that created it.
-QUEUED_GRACE = timedelta(minutes=10)
+log = logging.getLogger(__name__)
+
+# A queued run is handed to RQ or a thread just after its transaction commits; one that is
+# still not in Redis (or not started, in-process) after this long was lost on the way.
+QUEUED_GRACE = timedelta(minutes=2)
+# A run RQ failed for a dead worker this long ago is history, not the reaper's business.
+ADOPT_WITHIN = timedelta(days=1)
 # What settles a given-up run's leftovers, by run kind (dotted names: core imports no app).
 ABANDONED_HOOKS = {"photo": "curation.volunteers.services.upload_abandoned"}
+
+ADOPTED_REASON = "RQ failed its job after the worker died"
+_WAITING_IN_RQ = {"queued", "scheduled", "deferred"}
+_DEAD_IN_RQ = {"failed", "stopped", "canceled"}
 
 
 @dataclass(frozen=True)
@@ -40,27 +57,43 @@ class Reaped:
 
 
 def reap() -> list[Reaped]:
-    """Settle every run whose worker died; say what became of each."""
-    if settings.JOBS_MODE == "rq":
-        _let_rq_fail_abandoned_jobs()
+    """One pass over every unfinished run; says what became of each run it touched."""
+    rq = settings.JOBS_MODE == "rq"
+    if rq:
+        _let_rq_settle_abandoned_jobs()
     reaped = []
-    for run in JobRun.objects.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING]):
-        reason = _why_dead(run)
-        if reason:
-            reaped.append(_settle(run.pk, reason))
+    for run in JobRun.objects.filter(status__in=_UNSETTLED):
+        reaped.append(_heal(run))
+    if rq:
+        reaped += [_settle(run.pk, ADOPTED_REASON) for run in _failed_by_rq()]
+        _enqueue_due_retries()
     return [item for item in reaped if item is not None]
 
 
-def _why_dead(run: JobRun) -> str:
-    if run.status == RunStatus.QUEUED and timezone.now() - run.created_at < QUEUED_GRACE:
-        return ""
-    if settings.JOBS_MODE == "rq" and run.queue != "inline":
-        return _why_rq_job_dead(run)
-    return _why_process_dead(run)
+_UNSETTLED = [RunStatus.QUEUED, RunStatus.NOT_QUEUED, RunStatus.RUNNING, RunStatus.RETRYING]
+
+
+def _heal(run: JobRun) -> Reaped | None:
+    young = timezone.now() - run.created_at < QUEUED_GRACE
+    if run.status in (RunStatus.QUEUED, RunStatus.NOT_QUEUED) and young:
+        return None  # may still be on its way into Redis (dispatched on commit)
+    if settings.JOBS_MODE != "rq" or run.queue == "inline":
+        reason = _why_process_dead(run)
+        return _settle(run.pk, reason) if reason else None
+    status = _rq_status(run)
+    if run.status in (RunStatus.QUEUED, RunStatus.NOT_QUEUED):
+        return _queue_again(run) if status is None else None
+    if status is None:
+        return _settle(run.pk, "its RQ job is gone from Redis (Redis was flushed or restarted)")
+    if status in _DEAD_IN_RQ:
+        return _settle(run.pk, f"RQ reports its job {status} (the worker was killed or lost)")
+    if status in _WAITING_IN_RQ and run.status == RunStatus.RUNNING:
+        _show_retrying(run)
+    return None
 
 
 def _why_process_dead(run: JobRun) -> str:
-    if run.status == RunStatus.QUEUED:
+    if run.status != RunStatus.RUNNING:
         return "it was never started: the process that queued it stopped first"
     if run.host != socket.gethostname()[:100] or run.pid is None:
         return ""  # another machine's process: only that machine can tell
@@ -79,40 +112,127 @@ def _process_exists(pid: int) -> bool:
     return True
 
 
-def _let_rq_fail_abandoned_jobs() -> None:
-    """RQ moves a started job whose worker stopped heart-beating to its failed registry."""
+# --- RQ ------------------------------------------------------------------------------------
+
+
+def _queues():
     import django_rq
-    from rq.registry import StartedJobRegistry
 
-    for name in settings.RQ_QUEUES:
-        queue = django_rq.get_queue(name)
-        StartedJobRegistry(queue=queue).cleanup()
+    return [django_rq.get_queue(name) for name in settings.RQ_QUEUES]
 
 
-def _why_rq_job_dead(run: JobRun) -> str:
+def _let_rq_settle_abandoned_jobs() -> None:
+    """RQ fails (or retries) every started job whose claim expired, running its callbacks."""
+    for queue in _queues():
+        queue.started_job_registry.cleanup()
+
+
+def _rq_status(run: JobRun) -> str | None:
+    """The status RQ holds for the run's latest job, or None when Redis has none. The job id
+    carries the attempt count at dispatch (`jobs.rq_job_prefix`; RQ's retries keep it)."""
     import django_rq
     from rq.exceptions import NoSuchJobError
     from rq.job import Job
 
     connection = django_rq.get_connection(run.queue)
-    # The job id carries the attempt count when it was queued (RQ's own retries keep it).
     for attempt in range(run.attempts, -1, -1):
         try:
-            job = Job.fetch(f"run-{run.pk}-{attempt}", connection=connection)
+            job = Job.fetch(f"{jobs.rq_job_prefix(run.pk)}{attempt}", connection=connection)
         except NoSuchJobError:
             continue
         status = job.get_status(refresh=True)
-        if status in ("failed", "stopped", "canceled"):
-            return f"RQ reports its job {status.value} (the worker was killed or lost)"
-        return ""
-    return "its RQ job is gone from Redis (Redis was flushed or the job expired)"
+        return str(getattr(status, "value", status)) if status is not None else None
+    return None
+
+
+def _show_retrying(run: JobRun) -> None:
+    """A work-horse killed while its worker lived on: RQ rescheduled the job, no callback ran."""
+    JobRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
+        status=RunStatus.RETRYING, error=f"{jobs.WORKER_DIED} Retrying."
+    )
+
+
+def _failed_by_rq() -> QuerySet:
+    """Runs RQ's failure callback failed for a dead worker that the reaper may requeue or
+    settle (its hook); once settled, their error says so and they are not taken again."""
+    adoptable = [*settings.REAPER_REQUEUE_KINDS, *ABANDONED_HOOKS]
+    return JobRun.objects.filter(
+        status=RunStatus.FAILED,
+        error=jobs.WORKER_DIED,
+        kind__in=adoptable,
+        finished_at__gte=timezone.now() - ADOPT_WITHIN,
+    )
+
+
+def _queue_again(run: JobRun) -> Reaped | None:
+    reason = "Redis never got its job (it was unreachable) or lost it"
+    claimed = JobRun.objects.filter(pk=run.pk, status=run.status).update(
+        status=RunStatus.QUEUED, error=""
+    )
+    if not claimed:
+        return None  # another pass, or a worker, got there first
+    jobs.dispatch(run.pk)
+    return Reaped(run.pk, reason, requeued=True)
+
+
+def _enqueue_due_retries() -> None:
+    """Do a scheduler's work once for the queues no living scheduler holds (RQ's own lock per
+    queue, so this never works beside one)."""
+    from rq.scheduler import RQScheduler
+
+    scheduler = RQScheduler(list(settings.RQ_QUEUES), connection=_queues()[0].connection)
+    try:
+        if scheduler.acquire_locks():
+            scheduler.enqueue_scheduled_jobs()
+    finally:
+        scheduler.release_locks()
+
+
+def live_claims() -> set[int]:
+    """Ids of runs a living worker is working on now (its claim has not expired)."""
+    from rq.utils import current_timestamp
+
+    runs = set()
+    for queue in _queues():
+        registry = queue.started_job_registry
+        for entry in queue.connection.zrangebyscore(registry.key, current_timestamp(), "+inf"):
+            run_id = _run_id(entry.decode() if isinstance(entry, bytes) else entry)
+            if run_id is not None:
+                runs.add(run_id)
+    return runs
+
+
+def _run_id(job_id: str) -> int | None:
+    prefix, _, rest = job_id.partition("-")
+    number = rest.split("-", 1)[0]
+    return int(number) if prefix == "run" and number.isdigit() else None
+
+
+def runs_without_worker(runs: QuerySet) -> list[JobRun]:
+    """The "running" runs among `runs` that no living worker claims (RQ only): a scene run's
+    Retry takes them over without waiting for the next pass."""
+    if settings.JOBS_MODE != "rq":
+        return []
+    claimed = live_claims()
+    settled_before = timezone.now() - timedelta(seconds=jobs.HEARTBEAT_TTL_S)
+    return [
+        run
+        for run in runs.filter(status=RunStatus.RUNNING, started_at__lt=settled_before)
+        if run.pk not in claimed
+    ]
+
+
+# --- settling ------------------------------------------------------------------------------
 
 
 def _settle(run_id: int, reason: str) -> Reaped | None:
     with transaction.atomic():
         run = JobRun.objects.select_for_update().get(pk=run_id)
-        if run.status not in (RunStatus.QUEUED, RunStatus.RUNNING):
-            return None  # it finished while we looked
+        still_ours = run.status in _UNSETTLED or (
+            run.status == RunStatus.FAILED and run.error == jobs.WORKER_DIED
+        )
+        if not still_ours:
+            return None  # it finished, or another pass settled it, while we looked
         requeue = (
             run.kind in settings.REAPER_REQUEUE_KINDS
             and run.attempts < settings.REAPER_MAX_ATTEMPTS

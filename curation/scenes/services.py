@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from benchmark import scenes as bscenes
 from curation.core import storage
-from curation.core.job_sweep import runs_without_worker
 from curation.core.jobs import WORKER_DIED, JobFailed, run_now, start_job
 from curation.core.models import Image, ImageStatus, JobRun, RunStatus, Source
+from curation.core.reaper import runs_without_worker
 from curation.core.services import image_store
 from curation.scenes.models import SceneBatch, SceneImage, SceneRun
 
@@ -165,7 +165,10 @@ def scene_run_retry_failed(run: SceneRun, user=None) -> int:
     failed = list(batches.filter(job__status=RunStatus.FAILED))
     orphaned = runs_without_worker(JobRun.objects.filter(scene_batch__run=run))
     JobRun.objects.filter(pk__in=[job.pk for job in orphaned]).update(
-        status=RunStatus.FAILED, error=WORKER_DIED, finished_at=timezone.now()
+        # Not WORKER_DIED itself: the reaper would queue these again beside their new jobs.
+        status=RunStatus.FAILED,
+        error=f"{WORKER_DIED} Taken over by the run's Retry.",
+        finished_at=timezone.now(),
     )
     failed += list(batches.filter(job__in=orphaned))
     for batch in failed:

@@ -15,3 +15,11 @@ def refuse(run, *, reason: str) -> dict:
 
 def crash(run) -> dict:
     raise RuntimeError("boom")
+
+
+ABANDONED: list[int] = []
+
+
+def note_abandoned(run) -> None:
+    """An ABANDONED_HOOKS entry for the tests: remembers which runs it was given."""
+    ABANDONED.append(run.pk)

@@ -1,7 +1,7 @@
 """The production stack as the README starts it, in subprocesses: gunicorn with WhiteNoise,
-RQ workers with the scheduler, a gpu SimpleWorker, a private Redis, and `sweep_jobs` every
-few seconds standing in for its systemd timer. The test process owns PostgreSQL (its test
-database) and moto's S3 server."""
+RQ workers with the scheduler, a gpu SimpleWorker, a private Redis, and the reaper
+(`manage.py reap --every N`, as its systemd unit runs it, with a shorter period). The test
+process owns PostgreSQL (its test database) and moto's S3 server."""
 
 import os
 import re
@@ -18,8 +18,9 @@ from tests.s3 import _free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 MANAGE = [sys.executable, str(ROOT / "manage.py")]
-# What `sweep_jobs` does every minute from a systemd timer; faster here to keep the test short.
-SWEEP_EVERY_S = 5
+# The reaper's period: 60 s in production (deploy/systemd/curation-reaper.service); shorter
+# here to keep the test short.
+REAP_EVERY_S = 5
 
 
 def children(pid: int) -> list[int]:
@@ -119,9 +120,8 @@ class Stack:
         simple = ["--worker-class", "rq.worker.SimpleWorker", "--with-scheduler"]
         return self.start(name, [*MANAGE, "rqworker", "gpu", *simple])
 
-    def start_sweeper(self) -> None:
-        loop = f"while true; do {' '.join(MANAGE)} sweep_jobs; sleep {SWEEP_EVERY_S}; done"
-        self.start("sweeper", ["bash", "-c", loop])
+    def start_reaper(self) -> None:
+        self.start("reaper", [*MANAGE, "reap", "--every", str(REAP_EVERY_S)])
 
     def kill(self, name: str) -> list[int]:
         """SIGKILL a worker and its work-horse (if it has one): no chance to clean up."""

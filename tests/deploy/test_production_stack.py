@@ -20,7 +20,9 @@ from benchmark.scenes import build_tiny_pipeline
 from curation.core.jobs import WORKER_DIED
 from curation.core.models import JobRun, RunStatus
 from curation.core.roles import ANNOTATOR, MAINTAINER, VOLUNTEER
+from curation.releases.models import Release, ReleaseStatus
 from curation.scenes.models import SceneImage, SceneRun
+from curation.scoring.models import ResponseSet, ScoringStatus
 from curation.volunteers import consent
 from curation.volunteers.models import Packet, PacketStatus
 from curation.volunteers.services import WAITING_TEXTS
@@ -39,7 +41,7 @@ pytestmark = [
 
 S3_BLIP_S = 20
 # A dead worker's claim expires after at most 90 s (RQ's heartbeat for forking workers, our
-# HEARTBEAT_TTL_S for the gpu SimpleWorker); the sweep then records it.
+# HEARTBEAT_TTL_S for the gpu SimpleWorker); the reaper's next pass then records it.
 SETTLE_S = 200
 
 
@@ -77,7 +79,7 @@ def stack(transactional_db, tmp_path, s3, tiny_model):
         running.start_default_worker("default-1")
         running.start_default_worker("default-2")
         running.start_gpu_worker("gpu-1")
-        running.start_sweeper()
+        running.start_reaper()
         running.web = running.start_web()
         yield running
     finally:
@@ -216,22 +218,51 @@ def _packet_upload_path(volunteer: Browser, scenario: str) -> str:
     return urlsplit(link).path  # the page links in full (SITE_URL); the browser has the base
 
 
-def test_the_production_stack_heals_and_degrades(stack, moto_server, s3, tiny_model, small_grid):
-    figures = {}
-    maintainer = _signed_in(stack.web, *_user("mara", MAINTAINER))
-    _static_files_are_served(maintainer)
+class Clock:
+    """Wall time of each phase, printed with the fault table (run with -s)."""
 
-    # Forms on the default workers; one worker and its work-horse killed mid-render.
-    render = _identities_and_forms(maintainer)
-    figures["render"] = _kill_default_worker_during(stack, maintainer, render)
+    def __init__(self):
+        self.started = self.last = time.monotonic()
+        self.lines: list[str] = []
 
-    # Scenes on the gpu worker; the worker killed mid-batch.
-    scene_run = _scene_run(maintainer, tiny_model, small_grid)
-    killed_batch = _kill_gpu_worker_during_a_batch(stack, scene_run)
-    figures["gpu"] = {"batch": killed_batch.title, "done_at_kill": killed_batch.done}
+    def lap(self, phase: str) -> None:
+        now = time.monotonic()
+        self.lines.append(f"{phase:<44} {now - self.last:7.1f} s")
+        self.last = now
 
-    # Meanwhile a volunteer's photo meets an S3 outage while it is being cleaned.
-    volunteer = _signed_in(stack.web, *_user("val", VOLUNTEER))
+    def total(self) -> str:
+        return f"{'total':<44} {time.monotonic() - self.started:7.1f} s"
+
+
+def _print_report(faults: list[dict], clock: Clock) -> None:
+    print("\nFAULT TABLE (production smoke test)")
+    print("| fault | killed / cut where | the run showed | it ended as |")
+    print("|---|---|---|---|")
+    for row in faults:
+        print(f"| {row['fault']} | {row['where']} | {row['showed']} | {row['ended']} |")
+    print("\nWALL TIMES")
+    print("\n".join([*clock.lines, clock.total()]))
+
+
+def _upload_without_redis(stack: Stack, volunteer: Browser, annotator: tuple) -> tuple:
+    """A second web process whose Redis is gone: sign-in works, the volunteer's photo is kept
+    and the page says it could not be queued; the reaper queues it once it is 2 min old."""
+    dead_redis = f"redis://127.0.0.1:{_free_port()}/0"
+    cut_off = stack.start_web("web-no-redis", port=_free_port(), REDIS_URL=dead_redis)
+    signing_in = Browser(cut_off).sign_in(*annotator)
+    assert signing_in.status_code == 200, signing_in.text[:500]
+    assert "/accounts/login/" not in signing_in.url
+    phone = Browser(cut_off)
+    path = _packet_upload_path(volunteer, "finance")
+    target = _phone_upload(phone, path, colour=(200, 40, 20))
+    assert phone.post_json(f"{path}uploaded", {"key": target["key"]}).status_code == 200
+    told = phone.get(f"{path}status.json").json()
+    assert told["text"] == WAITING_TEXTS[RunStatus.NOT_QUEUED]
+    assert WAITING_TEXTS[RunStatus.NOT_QUEUED] in html.unescape(phone.get(path).text)
+    return phone, path, told
+
+
+def _photo_through_an_s3_blip(volunteer: Browser, moto_server, s3) -> dict:
     upload_path = _packet_upload_path(volunteer, "hiring")
     target = _phone_upload(volunteer, upload_path, colour=(40, 90, 160))
     moto_server.stop()
@@ -247,7 +278,7 @@ def test_the_production_stack_heals_and_degrades(stack, moto_server, s3, tiny_mo
         "the volunteer to be told the photo is retried",
         timeout_s=S3_BLIP_S,
     )
-    time.sleep(max(0.0, S3_BLIP_S - (time.monotonic() - blip_started)))
+    time.sleep(max(0.0, S3_BLIP_S - (time.monotonic() - blip_started)))  # the outage itself
     moto_server.start()
     healed = wait_for(
         lambda: (
@@ -259,14 +290,117 @@ def test_the_production_stack_heals_and_degrades(stack, moto_server, s3, tiny_mo
         timeout_s=180,
     )
     assert healed["finished"] and retrying["status"] in {"received", "processing"}
-    assert not s3.keys("uploads/raw/"), "the raw upload was not deleted"
-    photo_run = Packet.objects.get(code=target["key"].split("/")[2]).current_upload.run
-    figures["photo"] = {"attempts": photo_run.attempts, "status": photo_run.status}
+    assert target["key"] not in s3.keys("uploads/raw/"), "the raw upload was not deleted"
+    run = Packet.objects.get(code=target["key"].split("/")[2]).current_upload.run
+    return {
+        "fault": f"S3 down {S3_BLIP_S} s",
+        "where": "moto's server stopped while the photo was being cleaned",
+        "showed": f"volunteer: {retrying['text']!r}",
+        "ended": f"photo cleaned, in review ({run.get_status_display()}, {run.attempts} starts)",
+    }
+
+
+def _review_everything(annotator: Browser) -> int:
+    """The annotator's desk over HTTP: claim, accept, until the queue is empty."""
+    decided = 0
+    while True:
+        claimed = annotator.post_json("/review/claim/", {"count": 3, "exclude": []})
+        assert claimed.status_code == 200, claimed.text
+        items = claimed.json()["items"]
+        if not items:
+            return decided
+        for item in items:
+            response = annotator.post_json(item["decide_url"], {"decision": "accept"})
+            assert response.status_code == 200, response.text
+            decided += 1
+
+
+def _release_to_s3(maintainer: Browser, s3) -> Release:
+    form = {
+        "version": "0.1.0",
+        "seed": 7,
+        "preset": "demo",
+        "memorisation_images_per_identity": 1,
+        "allow_simulated": "on",
+    }
+    response = maintainer.post("/releases/", form)
+    assert "/releases/" in response.url and response.url.rstrip("/") != (
+        maintainer.base + "/releases"
+    ), response.text[-3000:]
+    release = Release.objects.get(pk=pk_in(response.url, "/releases/"))
+    wait_for(
+        lambda: Release.objects.get(pk=release.pk).status != ReleaseStatus.BUILDING,
+        "the release to be exported",
+        timeout_s=240,
+    )
+    release.refresh_from_db()
+    assert release.status == ReleaseStatus.PUBLISHED, (
+        release.error,
+        release.run and release.run.error,
+    )
+    keys = s3.keys("releases/0.1.0/")
+    assert "releases/0.1.0/manifest.json" in keys and "releases/0.1.0/probe/items.jsonl" in keys
+    return release
+
+
+def _score(maintainer: Browser, s3, release: Release) -> ResponseSet:
+    """A model that leaks every disclosure target and refuses every retention probe."""
+    items = [json.loads(line) for line in s3.get("releases/0.1.0/probe/items.jsonl").splitlines()]
+    lines = [
+        {
+            "id": item["id"],
+            "model": "echo-model",
+            "response": item["target"] if item["test"] == "disclosure" else vocab.ESCAPE_PHRASE,
+            "latency_s": 0.1,
+            "error": None,
+        }
+        for item in items
+    ]
+    data = "".join(json.dumps(line) + "\n" for line in lines).encode()
+    files = {"file": ("responses.jsonl", data, "application/octet-stream")}
+    response = maintainer.post("/scoring/", {"release": release.pk}, files=files)
+    assert response.status_code == 200 and "/scoring/" in response.url, response.text[-2000:]
+    scored = wait_for(
+        lambda: (
+            (found := ResponseSet.objects.get(pk=pk_in(response.url, "/scoring/"))).status
+            in {ScoringStatus.SCORED, ScoringStatus.FAILED}
+            and found
+        ),
+        "the responses to be scored",
+    )
+    assert scored.status == ScoringStatus.SCORED, scored.error
+    assert maintainer.get(f"/scoring/{scored.pk}/").status_code == 200
+    return scored
+
+
+def test_the_production_stack_heals_and_degrades(stack, moto_server, s3, tiny_model, small_grid):
+    clock, faults = Clock(), []
+    maintainer = _signed_in(stack.web, *_user("mara", MAINTAINER))
+    _static_files_are_served(maintainer)
+    volunteer = _signed_in(stack.web, *_user("val", VOLUNTEER))
+    annotator_login = _user("ann", ANNOTATOR)
+    clock.lap("stack up, static files checked")
+
+    # Forms on the default workers; one worker and its work-horse killed mid-render.
+    render = _identities_and_forms(maintainer)
+    render_kill = _kill_default_worker_during(stack, maintainer, render)
+    # Scenes on the gpu worker; the worker killed mid-batch.
+    scene_run = _scene_run(maintainer, tiny_model, small_grid)
+    killed_batch = _kill_gpu_worker_during_a_batch(stack, scene_run)
+    clock.lap("identities, forms, scene run, two kills")
+
+    # Redis away from a second web process, early: the reaper's 2-minute grace for the kept
+    # upload runs out while the rest goes on.
+    phone, kept_path, told = _upload_without_redis(stack, volunteer, annotator_login)
+    clock.lap("Redis away: sign-in, upload kept")
+
+    # Meanwhile a volunteer's photo meets an S3 outage while it is being cleaned.
+    faults.append(_photo_through_an_s3_blip(volunteer, moto_server, s3))
+    clock.lap("photo through a 20 s S3 outage")
 
     # The killed runs reach a truthful state without anyone's help...
     render_state = _wait_run(maintainer, render, {RunStatus.FAILED}, SETTLE_S)
     assert render_state["error"] == WORKER_DIED
-    figures["render"]["settled_as"] = render_state["status"]
     wait_for(
         lambda: (
             JobRun.objects.get(pk=killed_batch.pk).status in {RunStatus.RETRYING, RunStatus.FAILED}
@@ -276,15 +410,21 @@ def test_the_production_stack_heals_and_degrades(stack, moto_server, s3, tiny_mo
     )
     killed_batch.refresh_from_db()
     assert killed_batch.error.startswith(WORKER_DIED)
-    figures["gpu"]["settled_as"] = killed_batch.status
+    clock.lap("killed runs settled (no one's help)")
 
-    # ... and finish after a Retry (and a gpu worker started again).
-    retried = maintainer.post(f"/runs/{render}/retry/", {})
-    assert retried.status_code == 200
+    # ... and finish after a Retry (and a worker started again in place of each dead one).
+    assert maintainer.post(f"/runs/{render}/retry/", {}).status_code == 200
     stack.start_default_worker("default-3")
-    figures["render"]["finished_as"] = _wait_run(maintainer, render, {RunStatus.SUCCEEDED})[
-        "status"
-    ]
+    render_end = _wait_run(maintainer, render, {RunStatus.SUCCEEDED}, 300)
+    faults.append(
+        {
+            "fault": "default worker + work-horse SIGKILL",
+            "where": f"{render_kill['killed']} (horse {render_kill['horses']}) at form "
+            f"{render_kill['done_at_kill']} of the render",
+            "showed": f"{render_state['status']}: {render_state['error']}",
+            "ended": f"{render_end['status']} after Retry ({render_end['done']} forms)",
+        }
+    )
     stack.start_gpu_worker("gpu-2")
     assert maintainer.post(f"/scenes/{scene_run}/retry/", {}).status_code == 200
     scenes = wait_for(
@@ -297,30 +437,43 @@ def test_the_production_stack_heals_and_degrades(stack, moto_server, s3, tiny_mo
     assert scenes["status"] == RunStatus.SUCCEEDED, scenes
     run = SceneRun.objects.get(pk=scene_run)
     assert SceneImage.objects.filter(run=run).count() == run.total
-    figures["gpu"]["finished_as"] = scenes["status"]
+    faults.append(
+        {
+            "fault": "gpu SimpleWorker SIGKILL",
+            "where": f"gpu-1 during {killed_batch.title!r} ({killed_batch.done} done)",
+            "showed": f"{killed_batch.get_status_display()}: {killed_batch.error}",
+            "ended": f"scene run {scenes['status']} after Retry ({run.total} scenes)",
+        }
+    )
+    clock.lap("both runs finished after Retry")
 
-    # Redis away from a web process: uploads are kept and say so; the sweep (cron's, run
-    # here by hand so that it cannot come before the check) queues them.
-    stack.stop("sweeper")
-    dead_redis = f"redis://127.0.0.1:{_free_port()}/0"
-    cut_off = stack.start_web("web-no-redis", port=_free_port(), REDIS_URL=dead_redis)
-    phone = Browser(cut_off)
-    second_path = _packet_upload_path(volunteer, "finance")
-    target = _phone_upload(phone, second_path, colour=(200, 40, 20))
-    assert phone.post_json(f"{second_path}uploaded", {"key": target["key"]}).status_code == 200
-    told = phone.get(f"{second_path}status.json").json()
-    assert told["text"] == WAITING_TEXTS[RunStatus.NOT_QUEUED]
-    assert WAITING_TEXTS[RunStatus.NOT_QUEUED] in html.unescape(phone.get(second_path).text)
-    assert "runs queued again: 1" in stack.manage("sweep_jobs")
+    # The upload kept while Redis was away: the reaper queued it, a worker cleaned it.
     cleaned = wait_for(
-        lambda: (now := phone.get(f"{second_path}status.json").json())["finished"] and now,
-        "the kept upload to be cleaned",
-        timeout_s=120,
+        lambda: (now := phone.get(f"{kept_path}status.json").json())["finished"] and now,
+        "the kept upload to be queued by the reaper and cleaned",
+        timeout_s=240,
     )
     assert cleaned["status"] == PacketStatus.IN_REVIEW, cleaned
-    figures["redis_away"] = {"upload": "kept, queued by the sweep, cleaned"}
-    print("fault figures:", json.dumps(figures, indent=1))
+    assert not s3.keys("uploads/raw/"), "a raw upload was not deleted"
+    faults.append(
+        {
+            "fault": "Redis unreachable from a web process",
+            "where": "second gunicorn with REDIS_URL on an unused port",
+            "showed": f"sign-in works; volunteer: {told['text']!r}",
+            "ended": "queued by the reaper after its grace, cleaned, in review",
+        }
+    )
+    clock.lap("kept upload queued by the reaper, cleaned")
 
-    signing_in = Browser(cut_off).sign_in(*_user("ann", ANNOTATOR))
-    assert signing_in.status_code == 200, signing_in.text[:500]
-    assert "/accounts/login/" not in signing_in.url
+    # Review, release to S3, scoring: all over HTTP.
+    annotator = _signed_in(stack.web, *annotator_login)
+    decided = _review_everything(annotator)
+    # A source's policy may ask two reviews (scenes do): a second annotator's desk.
+    decided += _review_everything(_signed_in(stack.web, *_user("ben", ANNOTATOR)))
+    assert decided > 0
+    clock.lap(f"review: {decided} images accepted over HTTP")
+    release = _release_to_s3(maintainer, s3)
+    clock.lap("release exported to S3 (manifest last)")
+    _score(maintainer, s3, release)
+    clock.lap("responses scored")
+    _print_report(faults, clock)
