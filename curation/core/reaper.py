@@ -29,7 +29,11 @@ from curation.core.models import JobRun, RunStatus
 # unclaimed after this long was lost with the process that created it.
 QUEUED_GRACE = timedelta(minutes=10)
 # What settles a given-up run's leftovers, by run kind (dotted names: core imports no app).
-ABANDONED_HOOKS = {"photo": "curation.volunteers.services.upload_abandoned"}
+ABANDONED_HOOKS = {
+    "photo": "curation.volunteers.services.upload_abandoned",
+    "scoring": "curation.scoring.services.scoring_abandoned",
+    "export": "curation.releases.services.export_abandoned",
+}
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ def fault_env(settings, tmp_path) -> dict:
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "PHOTO_MAX_BYTES": str(settings.PHOTO_MAX_BYTES),
         "FAULT_PHOTO": str(tmp_path / "photo.jpg"),
+        "FAULT_RESPONSES": str(tmp_path / "responses.jsonl"),
     }
 
 
