@@ -6,15 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from benchmark.vocab import MAX_VERSION_LENGTH, SEMVER
+
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
-SEMVER = re.compile(
-    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
-    r"(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?\Z"
-)
-# Seeds stay below 2**53 so they survive JSON in any language; a version is a folder
-# name and a 40-character column on the site.
+# Seeds stay below 2**53 so they survive JSON in any language.
 SEED_LIMIT = 2**53
-MAX_VERSION_LENGTH = 40
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z")
 SHA256_HEX = re.compile(r"^[0-9a-f]{64}\Z")
 
