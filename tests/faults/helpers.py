@@ -32,7 +32,7 @@ def fault_env(settings, tmp_path) -> dict:
     }
 
 
-def killed(limit: int, step: str, argument: int, env: dict) -> int | None:
+def killed(limit: int, step: str, argument: int | str, env: dict) -> int | None:
     """Run the step, dying at checkpoint `limit` (0: never); the checkpoints it passed."""
     done = subprocess.run(
         [sys.executable, str(KILLER), str(limit), step, str(argument)],

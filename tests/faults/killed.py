@@ -9,7 +9,8 @@ runs the step to the end and prints how many checkpoints it passed.
 Steps: `execute RUN_ID` (a worker running a job), `upload PACKET_ID` (the web process
 receiving a photo from the file at $FAULT_PHOTO; the cleaning job runs inline in it,
 as in the embedded default), `score-upload RELEASE_ID` (the web process receiving the
-responses file at $FAULT_RESPONSES; its scoring job runs inline after the commit).
+responses file at $FAULT_RESPONSES; its scoring job runs inline after the commit),
+`export-start FOLDER` (the web process taking the release form; the export runs inline).
 """
 
 import os
@@ -61,7 +62,16 @@ def _score_upload(release_id: str) -> None:
     services.response_set_upload(release=release, data=data, filename="responses.jsonl")
 
 
-STEPS = {"upload": _upload, "score-upload": _score_upload}
+def _export_start(folder: str) -> None:
+    from curation.releases import services
+
+    release = services.release_prepare(
+        version="0.1.0", seed=7, preset="demo", destination=folder, allow_simulated=True
+    )
+    services.release_export_start(release)
+
+
+STEPS = {"upload": _upload, "score-upload": _score_upload, "export-start": _export_start}
 
 
 def main(limit: int, step: str, argument: str) -> None:
