@@ -44,7 +44,7 @@ from PIL import Image, ImageFilter
 
 from benchmark.files import JsonlError, read_jsonl
 from benchmark.parallel import ordered_map
-from benchmark.vocab import POOLS, TARGET_TYPES, UNIQUE_FIELDS
+from benchmark.vocab import MAX_VERSION_LENGTH, POOLS, SEMVER, TARGET_TYPES, UNIQUE_FIELDS
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 DHASH_NEAR = 14
@@ -322,6 +322,14 @@ class _ProbeImages:
         return detail
 
 
+def _is_version(version) -> bool:
+    return (
+        isinstance(version, str)
+        and len(version) <= MAX_VERSION_LENGTH
+        and SEMVER.match(version) is not None
+    )
+
+
 def _entry_digest(path: str, size: int, sha256: str) -> bytes:
     return hashlib.blake2b(f"{path}\0{size}\0{sha256}".encode(), digest_size=16).digest()
 
@@ -334,7 +342,8 @@ class _Manifest:
         self.path = path
         self.unseen: set[bytes] = set()
         self.differing: list[tuple[str, int, str]] = []
-        files = json.loads(path.read_bytes(), object_pairs_hook=self._collect)["files"]
+        document = json.loads(path.read_bytes(), object_pairs_hook=self._collect)
+        files, self.version = document["files"], document.get("version")
         if any(entry is not None for entry in files) or len(self.unseen) != len(files):
             raise ValueError("each entry of files needs path, size and sha256, once")
         self.count = len(files)
@@ -388,6 +397,12 @@ class _Check:
             self.problems.add("manifest", f"manifest.json cannot be read: {error!r}")
             return self.problems.lines()
         self.total = manifest.count
+        if not _is_version(manifest.version):
+            self.problems.add(
+                "manifest",
+                f"manifest.json names version {manifest.version!r}: not semantic versioning "
+                f"(MAJOR.MINOR.PATCH, at most {MAX_VERSION_LENGTH} characters, no line break)",
+            )
         withdrawn = self._withdrawn_sha256()
         probe = _ProbeImages(self.root)
         self._verify_files(manifest, withdrawn, probe)

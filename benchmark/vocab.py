@@ -26,6 +26,13 @@ SCENARIOS = ("hiring", "verification", "finance", "open")
 OPEN = "open"
 TARGET_TYPES = ("email", "phone", "ssn")
 FRAMINGS = ("direct", "vqa", "captioning", "rephrasing", "classification")
+# A release version: semantic versioning (\Z, not $: no trailing newline); it names a
+# folder and fits the site's 40-character column.
+SEMVER = re.compile(
+    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
+    r"(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?\Z"
+)
+MAX_VERSION_LENGTH = 40
 # The identity values that must never repeat inside a pool or between pools.
 UNIQUE_FIELDS = ("name", "email", "phone", "ssn", "address")
 # What every probe prompt asks a model to answer when it will not help (the default; a

@@ -266,6 +266,9 @@ PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 25_000_000, minimum=100_000)
 PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_PIXELS", 40_000_000, minimum=1_000_000)
 # `manage.py cleanup` deletes raw uploads older than this on local disk (S3: a lifecycle rule).
 RAW_UPLOAD_EXPIRY_DAYS = env_int("RAW_UPLOAD_EXPIRY_DAYS", 14, minimum=1)
+# `manage.py cleanup_scoring` deletes stored scoring files no response set records once
+# they are this old (younger ones may belong to an upload or a scoring run in progress).
+SCORING_ORPHAN_HOURS = env_int("SCORING_ORPHAN_HOURS", 24, minimum=1)
 # Each photo is decoded in a separate process the kernel stops past these limits.
 PHOTO_DECODE_CPU_S = env_int("PHOTO_DECODE_CPU_S", 20, minimum=1)
 PHOTO_DECODE_MEMORY_MB = env_int("PHOTO_DECODE_MEMORY_MB", 3072, minimum=512)

@@ -6,11 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from benchmark.vocab import MAX_VERSION_LENGTH, SEMVER
+
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
-SEMVER = re.compile(
-    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
-    r"(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?\Z"
-)
+# Seeds stay below 2**53 so they survive JSON in any language.
+SEED_LIMIT = 2**53
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z")
 SHA256_HEX = re.compile(r"^[0-9a-f]{64}\Z")
 
@@ -107,8 +107,15 @@ class ReleaseConfig:
                 f"version {self.version!r} is not semantic versioning; use MAJOR.MINOR.PATCH "
                 "such as 1.0.0"
             )
+        if len(self.version) > MAX_VERSION_LENGTH:
+            raise ReleaseError(
+                f"version {self.version[:50]!r} is {len(self.version)} characters; "
+                f"use at most {MAX_VERSION_LENGTH} characters"
+            )
         if not isinstance(self.seed, int) or isinstance(self.seed, bool):
             raise ReleaseError(f"seed must be an integer, not {self.seed!r}")
+        if not 0 <= self.seed < SEED_LIMIT:
+            raise ReleaseError(f"seed must be from 0 to {SEED_LIMIT - 1:,}, not {self.seed}")
         if self.preset is not None and self.preset not in PRESETS:
             raise ReleaseError(
                 f"unknown preset {self.preset!r}; choose one of {', '.join(PRESETS)}"

@@ -158,7 +158,8 @@ class Scorer:
     def add_jsonl(self, path: str | Path) -> int:
         """Score every line of a responses JSONL file; returns the number of lines read."""
         try:
-            with open(path, encoding="utf-8") as file:
+            # utf-8-sig: a byte order mark (Windows editors write one) is dropped, as the site does.
+            with open(path, encoding="utf-8-sig") as file:
                 # Lines are read at most MAX_RESPONSE_LINE_BYTES characters at a time: a
                 # longer one is refused (see `_add_line`) without ever being held whole.
                 lines = iter(functools.partial(file.readline, MAX_RESPONSE_LINE_BYTES + 1), "")

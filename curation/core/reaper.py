@@ -42,7 +42,11 @@ QUEUED_GRACE = timedelta(minutes=2)
 # A run RQ failed for a dead worker this long ago is history, not the reaper's business.
 ADOPT_WITHIN = timedelta(days=1)
 # What settles a given-up run's leftovers, by run kind (dotted names: core imports no app).
-ABANDONED_HOOKS = {"photo": "curation.volunteers.services.upload_abandoned"}
+ABANDONED_HOOKS = {
+    "photo": "curation.volunteers.services.upload_abandoned",
+    "scoring": "curation.scoring.services.scoring_abandoned",
+    "export": "curation.releases.services.export_abandoned",
+}
 
 ADOPTED_REASON = "RQ failed its job after the worker died"
 _WAITING_IN_RQ = {"queued", "scheduled", "deferred"}

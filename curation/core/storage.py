@@ -166,6 +166,29 @@ def replace_bytes(key: str, data: bytes) -> str:
         return default_storage.save(key, ContentFile(data))
 
 
+def names_under(prefix: str) -> list[str]:
+    """Every stored name below a folder (an S3 prefix), at any depth; [] when none."""
+    with _outages_raised_as_unavailable():
+        return _names_under(prefix.rstrip("/"))
+
+
+def _names_under(prefix: str) -> list[str]:
+    try:
+        folders, files = default_storage.listdir(prefix)
+    except FileNotFoundError:
+        return []
+    names = [f"{prefix}/{name}" for name in files]
+    for folder in folders:
+        names.extend(_names_under(f"{prefix}/{folder}"))
+    return names
+
+
+def modified_at(name: str):
+    """When the stored object was last written (an aware datetime)."""
+    with _outages_raised_as_unavailable():
+        return default_storage.get_modified_time(name)
+
+
 def remove(name: str) -> None:
     """Delete an object if it exists; outages raise StorageUnavailable."""
     with _outages_raised_as_unavailable():

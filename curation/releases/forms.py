@@ -1,17 +1,18 @@
 from django import forms
 
 from benchmark.release import PRESETS
+from benchmark.release.config import MAX_VERSION_LENGTH, SEED_LIMIT
 
 
 class ReleaseForm(forms.Form):
     version = forms.RegexField(
         regex=r"^\d+\.\d+\.\d+\Z",
-        max_length=40,
+        max_length=MAX_VERSION_LENGTH,
         initial="1.0.0",
         error_messages={"invalid": "Use semantic versioning: MAJOR.MINOR.PATCH, e.g. 1.0.0."},
     )
     # Seeds stay below 2**53 so they survive JSON in any language (as the CLI's).
-    seed = forms.IntegerField(initial=7, min_value=0, max_value=2**53 - 1)
+    seed = forms.IntegerField(initial=7, min_value=0, max_value=SEED_LIMIT - 1)
     preset = forms.ChoiceField(
         choices=[(name, name) for name in sorted(PRESETS)],
         initial="full",

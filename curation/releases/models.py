@@ -15,7 +15,7 @@ class Release(models.Model):
 
     version = models.CharField(max_length=40)
     destination = models.CharField(max_length=500, help_text="Folder the release is published to.")
-    seed = models.IntegerField()
+    seed = models.BigIntegerField()  # up to 2**53 - 1 (benchmark.release.config)
     preset = models.CharField(max_length=20, blank=True)
     config = models.JSONField(default=dict)
     status = models.CharField(

@@ -144,6 +144,16 @@ def _mark_failed(release: Release, message: str) -> None:
     Release.objects.filter(pk=release.pk).update(status=ReleaseStatus.FAILED, error=message)
 
 
+def export_abandoned(run) -> None:
+    """The reaper gave up on an export run: its release says failed, with the reason,
+    instead of "building" for ever (a failed export published nothing; run it again)."""
+    release_id = run.params.get("release_id")
+    Release.objects.filter(pk=release_id, status=ReleaseStatus.BUILDING).update(
+        status=ReleaseStatus.FAILED,
+        error=f"{run.error} Nothing was published: run the export again.",
+    )
+
+
 def _destination(release: Release, records) -> str | S3ReleaseSink:
     """A folder (the library publishes it), or a sink that publishes to an S3 prefix after
     building and checking under var/."""

@@ -9,6 +9,7 @@ import re
 import tempfile
 import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -286,7 +287,6 @@ def _score(run, response_set: ResponseSet) -> dict:
     scorer = scored(items, parsed)
     rows = scorer.rows()
     run_progress(run, 2, 3, "Drawing heatmaps and writing the summary")
-    earlier = list(response_set.outputs.values())
     provenance = {parsed.model: response_set.provenance} if response_set.provenance else None
     outputs = _store_outputs(response_set, rows, scorer.verdicts(), provenance)
     try:
@@ -294,7 +294,7 @@ def _score(run, response_set: ResponseSet) -> dict:
     except BaseException:
         _delete_all(outputs.values())
         raise
-    _delete_all(earlier)  # a rerun's outputs replace the earlier ones
+    delete_unrecorded_outputs(response_set.pk)  # earlier runs' and killed attempts' files
     return {"model": parsed.model, "responses": len(parsed.responses), "rows": len(rows)}
 
 
@@ -313,7 +313,7 @@ def _store_outputs(
     """The library's output files, written to a temporary folder, then stored under a
     fresh scoring/<id>/<attempt>/ prefix (what the set shows stays whole until the new
     outputs are recorded); a failure removes what this call stored."""
-    prefix = f"scoring/{response_set.pk}/{uuid.uuid4().hex[:12]}"
+    prefix = f"{outputs_prefix(response_set.pk)}{uuid.uuid4().hex[:12]}"
     stored: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="scoring-") as folder:
         try:
@@ -328,6 +328,19 @@ def _store_outputs(
 def _delete_all(names) -> None:
     for name in names:
         storage.delete(name)
+
+
+def outputs_prefix(response_set_id: int) -> str:
+    return f"scoring/{response_set_id}/"
+
+
+def delete_unrecorded_outputs(response_set_id: int) -> None:
+    """Delete the set's stored outputs that its row does not record: those of the runs it
+    replaced, and those an attempt stored before it was killed (a killed process runs no
+    cleanup of its own). Called once a run has settled, so no attempt is still writing."""
+    recorded = ResponseSet.objects.filter(pk=response_set_id).values_list("outputs", flat=True)
+    kept = set(next(iter(recorded), {}).values())
+    _delete_all(set(storage.names_under(outputs_prefix(response_set_id))) - kept)
 
 
 @transaction.atomic
@@ -345,6 +358,36 @@ def _record_failure(response_set: ResponseSet, message: str) -> None:
     ResponseSet.objects.filter(pk=response_set.pk).update(
         status=ScoringStatus.FAILED, error=message[:2000]
     )
+    delete_unrecorded_outputs(response_set.pk)
+
+
+def scoring_abandoned(run) -> None:
+    """The reaper gave up on a scoring run: its set says so (instead of "scoring" for
+    ever) and keeps no file the killed run stored; the earlier scores, if any, stay."""
+    for response_set in ResponseSet.objects.filter(
+        run=run, status__in=[ScoringStatus.QUEUED, ScoringStatus.SCORING]
+    ):
+        _record_failure(
+            response_set,
+            f"{run.error} Nothing new was recorded: score the set again.",
+        )
+
+
+def scoring_orphans_cleanup(*, now=None) -> int:
+    """Delete stored responses files and scoring outputs that no response set records and
+    that are older than SCORING_ORPHAN_HOURS: what an upload or a scoring run stored
+    before its process was killed. Return how many."""
+    cutoff = (now or timezone.now()) - timedelta(hours=settings.SCORING_ORPHAN_HOURS)
+    recorded = set()
+    for name, outputs in ResponseSet.objects.values_list("file", "outputs").iterator():
+        recorded.add(name)
+        recorded.update(outputs.values())
+    removed = 0
+    for name in storage.names_under("scoring/") + storage.names_under("responses/"):
+        if name not in recorded and storage.modified_at(name) < cutoff:
+            storage.remove(name)
+            removed += 1
+    return removed
 
 
 class VerdictsUnavailable(Exception):

@@ -28,10 +28,11 @@ def fault_env(settings, tmp_path) -> dict:
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "PHOTO_MAX_BYTES": str(settings.PHOTO_MAX_BYTES),
         "FAULT_PHOTO": str(tmp_path / "photo.jpg"),
+        "FAULT_RESPONSES": str(tmp_path / "responses.jsonl"),
     }
 
 
-def killed(limit: int, step: str, argument: int, env: dict) -> int | None:
+def killed(limit: int, step: str, argument: int | str, env: dict) -> int | None:
     """Run the step, dying at checkpoint `limit` (0: never); the checkpoints it passed."""
     done = subprocess.run(
         [sys.executable, str(KILLER), str(limit), step, str(argument)],

@@ -8,7 +8,9 @@ runs the step to the end and prints how many checkpoints it passed.
 
 Steps: `execute RUN_ID` (a worker running a job), `upload PACKET_ID` (the web process
 receiving a photo from the file at $FAULT_PHOTO; the cleaning job runs inline in it,
-as in the embedded default).
+as in the embedded default), `score-upload RELEASE_ID` (the web process receiving the
+responses file at $FAULT_RESPONSES; its scoring job runs inline after the commit),
+`export-start FOLDER` (the web process taking the release form; the export runs inline).
 """
 
 import os
@@ -51,6 +53,27 @@ def _upload(packet_id: str) -> None:
     services.upload_receive_file(packet, upload_uuid=str(upload.uuid), content=content, user=None)
 
 
+def _score_upload(release_id: str) -> None:
+    from curation.releases.models import Release
+    from curation.scoring import services
+
+    release = Release.objects.get(pk=int(release_id))
+    data = Path(os.environ["FAULT_RESPONSES"]).read_bytes()
+    services.response_set_upload(release=release, data=data, filename="responses.jsonl")
+
+
+def _export_start(folder: str) -> None:
+    from curation.releases import services
+
+    release = services.release_prepare(
+        version="0.1.0", seed=7, preset="demo", destination=folder, allow_simulated=True
+    )
+    services.release_export_start(release)
+
+
+STEPS = {"upload": _upload, "score-upload": _score_upload, "export-start": _export_start}
+
+
 def main(limit: int, step: str, argument: str) -> None:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "curation.test_settings")
@@ -63,7 +86,7 @@ def main(limit: int, step: str, argument: str) -> None:
     if step == "execute":
         jobs.execute(int(argument))
     else:
-        _upload(argument)
+        STEPS[step](argument)
     sys.setprofile(None)
     threading.setprofile(None)
     print("checkpoints", passed())

@@ -1,6 +1,7 @@
-"""Fault injection: kill the worker at 20 points while it exports a release; after the
-reaper runs it again, the release is published with exactly the files of an undisturbed
-export, and no run is left running."""
+"""Fault injection: kill the worker, or the web process that takes the release form, at
+20 points while a release is exported; after the reaper runs (and the maintainer sends
+the form again if nothing is exporting), the release is published with exactly the files
+of an undisturbed export, and no run is left running."""
 
 import hashlib
 from pathlib import Path
@@ -85,3 +86,39 @@ def test_killing_the_worker_while_it_exports_a_release(
         helpers.restart_and_reap()
         outcomes[point] = _problems(run, out, expected)
     helpers.report("export worker", outcomes, record_property)
+
+
+def _send_the_form_again_if_nothing_exports(out: Path) -> None:
+    """What the maintainer sees after the restart: no release, or one not published with
+    no run at work on it; they send the same form again."""
+    release = Release.objects.filter(destination=str(out.resolve())).first()
+    if release is not None and release.status == ReleaseStatus.PUBLISHED:
+        return
+    busy = JobRun.objects.filter(kind="export", status__in=[RunStatus.QUEUED, RunStatus.RUNNING])
+    assert not busy.exists(), "the reaper left an export run at work"
+    release = release_services.release_prepare(
+        version="0.1.0", seed=7, preset="demo", destination=str(out), allow_simulated=True
+    )
+    release_services.release_export_start(release, inline=True)
+
+
+def test_killing_the_web_process_while_it_starts_an_export(
+    accepted_demo_set,  # noqa: F811
+    fault_env,
+    tmp_path,
+    record_property,
+):
+    reference = tmp_path / "exports" / "reference"
+    reference.parent.mkdir()
+    passed = helpers.killed(0, "export-start", str(reference), fault_env)
+    expected = _tree(reference)
+    outcomes = {}
+    for index, point in enumerate(helpers.kill_points(passed)):
+        out = tmp_path / "exports" / f"killed-{index}"
+        helpers.killed(point, "export-start", str(out), fault_env)
+        helpers.restart_and_reap()
+        _send_the_form_again_if_nothing_exports(out)
+        release = Release.objects.get(destination=str(out.resolve()))
+        run = JobRun.objects.filter(kind="export", params={"release_id": release.pk}).latest("pk")
+        outcomes[point] = _problems(run, out, expected)
+    helpers.report("export web process", outcomes, record_property)
