@@ -44,6 +44,17 @@ class ResponseSet(models.Model):
         blank=True,
         help_text="How the responses were made (the .provenance.json of ask).",
     )
+    judge_endpoint = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="An OpenAI-compatible judge model to ask too (blank: the rules alone).",
+    )
+    judge_model = models.CharField(max_length=200, blank=True, help_text="The judge's model name.")
+    judge = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The judge's agreement with the rules (see judge.json).",
+    )
     outputs = models.JSONField(
         default=dict, blank=True, help_text="Stored output files (summary.csv, PNGs...) by name."
     )
