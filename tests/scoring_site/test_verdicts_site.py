@@ -67,7 +67,11 @@ def test_compare_ranks_on_common_items_and_flags_different_coverage(
     ranking = page.context["ranking"]
     assert ranking["differ"] and ranking["items"] == 14
     assert [row["label"] for row in ranking["rows"]] == ["model-a", "model-b"]
-    assert "Coverage differs" in page.content.decode()
+    html = page.content.decode()
+    assert "Coverage differs" in html
+    # Each model is marked with the items it answered: model-a 14, model-b all 16.
+    assert [row["answered"] for row in ranking["rows"]] == [14, 16]
+    assert "coverage 14</span>" in html and "coverage 16</span>" in html
 
 
 @pytest.mark.browser
