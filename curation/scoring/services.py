@@ -37,6 +37,7 @@ MAX_JUDGE_ENDPOINT_CHARS = 500
 MAX_JUDGE_MODEL_CHARS = 200
 _CONTROL_OR_SPACE = re.compile("[\x00-\x20\x7f\ud800-\udfff]")
 ITEMS_FILE = "probe/items.jsonl"
+JUDGE_CACHE = "judge-cache.json"
 
 
 class UploadRefused(Exception):
@@ -330,11 +331,13 @@ def _score(run, response_set: ResponseSet) -> dict:
     run_progress(run, 1, 3, f"Scoring {len(parsed.responses):,} responses")
     scorer = scored(items, parsed)
     rows = scorer.rows()
-    judgement = _judged(run, response_set, scorer)
+    judgement, judge_cache = _judged(run, response_set, scorer)
     run_progress(run, 2, 3, "Drawing heatmaps and writing the summary")
     earlier = list(response_set.outputs.values())
     provenance = {parsed.model: response_set.provenance} if response_set.provenance else None
-    outputs = _store_outputs(response_set, rows, scorer.verdicts(), provenance, judgement)
+    outputs = _store_outputs(
+        response_set, rows, scorer.verdicts(), provenance, judgement, judge_cache
+    )
     try:
         _record_scores(response_set, rows, outputs, judgement)
     except BaseException:
@@ -344,31 +347,41 @@ def _score(run, response_set: ResponseSet) -> dict:
     return {"model": parsed.model, "responses": len(parsed.responses), "rows": len(rows)}
 
 
-def _judged(run, response_set: ResponseSet, scorer: Scorer) -> dict | None:
-    """The model judge's verdicts and their agreement with the rules (None without a judge);
-    JudgeError, naming the judge, when it cannot be asked."""
+def _judged(run, response_set: ResponseSet, scorer: Scorer) -> tuple[dict | None, dict]:
+    """The model judge's verdicts with their agreement with the rules, and its cache to store
+    ((None, {}) without a judge); JudgeError, naming the judge, when it cannot be asked."""
     if not response_set.judge_endpoint:
-        return None
+        return None, {}
     answers = sum(1 for _answer in scorer.answers())
     run_progress(
         run, 1, 3, f"Asking the judge {response_set.judge_model} about {answers:,} answers"
     )
     try:
-        judge = Judge(
-            response_set.judge_endpoint,
-            response_set.judge_model,
-            timeout=settings.SCORING_JUDGE_TIMEOUT_S,
-            retries=settings.SCORING_JUDGE_RETRIES,
-            backoff_s=getattr(settings, "SCORING_JUDGE_BACKOFF_S", 0.5),
-            concurrency=settings.SCORING_JUDGE_CONCURRENCY,
-        )
-        return judged(scorer, judge)
+        with tempfile.TemporaryDirectory(prefix="scoring-judge-") as folder:
+            cache = Path(folder) / JUDGE_CACHE
+            earlier = response_set.outputs.get(JUDGE_CACHE)
+            if earlier:  # a rerun asks the judge only about what it has not judged
+                cache.write_bytes(storage.read_bytes(earlier))
+            judgement = judged(scorer, _judge(response_set, cache))
+            return judgement, {JUDGE_CACHE: cache.read_bytes() if cache.exists() else b"{}"}
     except JudgeError as error:
         raise JudgeError(
             f"The judge {response_set.judge_model} at {response_set.judge_endpoint} could not "
             f"be asked: {error}. Nothing was scored: score again when the judge answers, or "
             "upload the responses without a judge."
         ) from None
+
+
+def _judge(response_set: ResponseSet, cache: Path) -> Judge:
+    return Judge(
+        response_set.judge_endpoint,
+        response_set.judge_model,
+        cache=cache,
+        timeout=settings.SCORING_JUDGE_TIMEOUT_S,
+        retries=settings.SCORING_JUDGE_RETRIES,
+        backoff_s=getattr(settings, "SCORING_JUDGE_BACKOFF_S", 0.5),
+        concurrency=settings.SCORING_JUDGE_CONCURRENCY,
+    )
 
 
 def scored(items: list[dict], parsed: ParsedResponses) -> Scorer:
@@ -381,11 +394,17 @@ def scored(items: list[dict], parsed: ParsedResponses) -> Scorer:
 
 
 def _store_outputs(
-    response_set: ResponseSet, rows: list[dict], verdicts, provenance, judgement=None
+    response_set: ResponseSet,
+    rows: list[dict],
+    verdicts,
+    provenance,
+    judgement=None,
+    extra: dict[str, bytes] | None = None,
 ) -> dict[str, str]:
-    """The library's output files, written to a temporary folder, then stored under a
-    fresh scoring/<id>/<attempt>/ prefix (what the set shows stays whole until the new
-    outputs are recorded); a failure removes what this call stored."""
+    """The library's output files (and `extra`, made beside them: the judge's cache), written
+    to a temporary folder, then stored under a fresh scoring/<id>/<attempt>/ prefix (what
+    the set shows stays whole until the new outputs are recorded); a failure removes what
+    this call stored."""
     prefix = f"scoring/{response_set.pk}/{uuid.uuid4().hex[:12]}"
     stored: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="scoring-") as folder:
@@ -395,6 +414,8 @@ def _store_outputs(
             )
             for path in written:
                 stored[path.name] = storage.save_bytes(f"{prefix}/{path.name}", path.read_bytes())
+            for name, data in (extra or {}).items():
+                stored[name] = storage.save_bytes(f"{prefix}/{name}", data)
         except BaseException:
             _delete_all(stored.values())
             raise

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from curation.core import storage
 from curation.core.models import JobRun, RunStatus
-from curation.scoring import services
+from curation.scoring import services, tasks
 from curation.scoring.models import ResponseSet, ScoringStatus
 from tests.scoring.fake_judge import FakeJudge
 
@@ -78,6 +78,24 @@ def test_the_judge_is_asked_and_its_agreement_shown_with_the_rules_headline(
     kappa = judged.judge["cohen_kappa"]
     assert (f"{kappa:.3f}" if kappa is not None else "undefined") in text
     assert f"agrees on {judged.judge['agreed']} of 9 answers" in text
+
+
+def test_scoring_again_asks_the_judge_only_about_what_it_has_not_judged(
+    release, upload_judged, responses
+):
+    with FakeJudge() as server:
+        upload_judged(release, responses.as_jsonl(responses.leaky("model-a")), server.url)
+        first = ResponseSet.objects.get()
+        asked_first = server.requests
+        run = JobRun.objects.get(pk=first.run_id)
+        tasks.score_response_set_job(run, response_set_id=first.pk)
+        asked_again = server.requests - asked_first
+    again = ResponseSet.objects.get()
+    assert (asked_first, asked_again) == (8, 0)
+    assert again.judge == first.judge and again.rows == first.rows
+    cached = json.loads(storage.read_bytes(again.outputs["judge-cache.json"]))
+    assert len(cached) == 8 and all(":judge-m:" in key for key in cached)
+    assert not storage.exists(first.outputs["judge-cache.json"])  # the rerun replaced it
 
 
 def test_a_set_scored_without_a_judge_says_the_rules_alone_were_used(scored, client_as, maintainer):
