@@ -344,7 +344,20 @@ def _score(run, response_set: ResponseSet) -> dict:
         _delete_all(outputs.values())
         raise
     _delete_all(earlier)  # a rerun's outputs replace the earlier ones
-    return {"model": parsed.model, "responses": len(parsed.responses), "rows": len(rows)}
+    done = {"model": parsed.model, "responses": len(parsed.responses), "rows": len(rows)}
+    return {**done, **_judge_result(judgement)}
+
+
+def _judge_result(judgement: dict | None) -> dict:
+    """What the run's page shows of the judge: which verdicts the headline uses, and kappa."""
+    if judgement is None:
+        return {}
+    return {
+        "headline": judgement["headline"],
+        "judge_model": judgement["judge_model"],
+        "judge_agreed": f"{judgement['agreed']} of {judgement['answers']}",
+        "cohen_kappa": judgement["cohen_kappa"],
+    }
 
 
 def _judged(run, response_set: ResponseSet, scorer: Scorer) -> tuple[dict | None, dict]:

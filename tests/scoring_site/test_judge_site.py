@@ -71,6 +71,12 @@ def test_the_judge_is_asked_and_its_agreement_shown_with_the_rules_headline(
     )
     assert len(stored["disagreements"]) == judged.judge["disagreements"]
 
+    run = JobRun.objects.get(pk=judged.run_id)
+    assert run.result["headline"] == "rules" and run.result["judge_model"] == "judge-m"
+    assert run.result["cohen_kappa"] == judged.judge["cohen_kappa"]
+    run_page = client_as(maintainer).get(reverse("curation:run-detail", args=[run.pk]))
+    assert "cohen_kappa" in run_page.content.decode()
+
     page = client_as(maintainer).get(reverse("curation:scoring-detail", args=[judged.pk]))
     text = page.content.decode()
     assert "The headline figures use the <strong>rules</strong>" in text
@@ -131,6 +137,8 @@ def test_a_judge_that_is_down_fails_the_set_with_a_message_naming_it(
     assert failed.rows == [] and failed.outputs == {} and failed.judge == {}
     run = JobRun.objects.get(pk=failed.run_id)
     assert run.status == RunStatus.FAILED and run.error.startswith("The judge judge-m at")
+    run_page = client_as(maintainer).get(reverse("curation:run-detail", args=[run.pk]))
+    assert run_page.status_code == 200 and "could not be asked" in run_page.content.decode()
 
     page = client_as(maintainer).get(reverse("curation:scoring-detail", args=[failed.pk]))
     assert page.status_code == 200
