@@ -53,6 +53,7 @@ class ParsedResponses:
     unknown_ids: list[str] = field(default_factory=list)
     errors: int = 0
     missing_items: int = 0
+    items: int = 0
 
 
 def max_upload_bytes() -> int:
@@ -92,7 +93,10 @@ def parse_responses(data: bytes, item_ids: set[str]) -> ParsedResponses:
             "The file holds no responses: upload a JSONL file with one response a line."
         )
     return ParsedResponses(
-        model=_only_model(responses), responses=responses, **_coverage(responses, item_ids)
+        model=_only_model(responses),
+        responses=responses,
+        items=len(item_ids),
+        **_coverage(responses, item_ids),
     )
 
 
@@ -288,6 +292,7 @@ def _record_upload(
         lines=len(parsed.responses),
         errors=parsed.errors,
         missing_items=parsed.missing_items,
+        items=parsed.items,
         unknown_ids=len(parsed.unknown_ids),
         provenance=made,
         judge_endpoint=judge[0],

@@ -20,6 +20,19 @@ def test_a_partial_file_is_scored_as_partial_with_its_coverage(scored, client_as
     assert "14 of 16 items answered" in html and "1 error" in html and "1 missing" in html
 
 
+def test_the_list_shows_a_partial_set_as_partial(
+    scored, release, upload, responses, client_as, maintainer
+):
+    upload(release, responses.as_jsonl(responses.refusing("model-b")))
+    page = client_as(maintainer).get(reverse("curation:scoring-list"))
+    badges = [line for line in page.content.decode().splitlines() if 'class="badge scored"' in line]
+    assert scored.items == 16
+    assert sorted(badge.split(">")[2].split("<")[0] for badge in badges) == [
+        "Scored",
+        "Scored (partial: 14 of 16 items)",
+    ]
+
+
 def test_the_drill_down_shows_a_cells_responses_filtered_by_outcome(scored, client_as, maintainer):
     url = reverse("curation:scoring-cell", args=[scored.pk])
     client = client_as(maintainer)
