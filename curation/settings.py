@@ -279,6 +279,11 @@ WITHDRAWAL_GRACE_DAYS = env_int("WITHDRAWAL_GRACE_DAYS", 30, minimum=0)
 
 # Scoring: the largest responses file accepted in one upload.
 SCORING_MAX_UPLOAD_BYTES = env_int("SCORING_MAX_UPLOAD_BYTES", 64 * 1024 * 1024, minimum=1_000)
+# Scoring: the optional model judge (an upload names its endpoint): per request, the
+# seconds to wait and the retries after a 429/5xx/timeout; the requests at once.
+SCORING_JUDGE_TIMEOUT_S = env_int("SCORING_JUDGE_TIMEOUT_S", 60, minimum=1)
+SCORING_JUDGE_RETRIES = env_int("SCORING_JUDGE_RETRIES", 4, minimum=0)
+SCORING_JUDGE_CONCURRENCY = env_int("SCORING_JUDGE_CONCURRENCY", 8, minimum=1)
 
 # Where the diffusion model comes from (hub id or local folder).
 SCENES_MODEL = env_str("SCENES_MODEL", "stabilityai/sd-turbo")

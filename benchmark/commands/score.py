@@ -118,9 +118,8 @@ def _rate(value: float | None) -> str:
 
 def _judged(scorer, args: argparse.Namespace) -> dict:
     """The judge's verdicts on the answers that leak no full value, against the rules'."""
-    from benchmark.scoring.judge import Judge, JudgeError, agreement
+    from benchmark.scoring.judge import Judge, JudgeError, judged
 
-    answers = list(scorer.answers())
     args.out.mkdir(parents=True, exist_ok=True)
     try:
         judge = Judge(
@@ -130,17 +129,6 @@ def _judged(scorer, args: argparse.Namespace) -> dict:
             cache=args.out / "judge-cache.json",
             concurrency=args.judge_concurrency,
         )
-        verdicts = judge.refusals([(text, phrase) for _m, _id, text, phrase, _r in answers])
+        return judged(scorer, judge)
     except JudgeError as error:
         raise CommandError(str(error)) from None
-    rules = [refused for *_rest, refused in answers]
-    disagreements = [
-        {"model": model, "id": item_id, "rules": refused, "judge": said}
-        for (model, item_id, _text, _phrase, refused), said in zip(answers, verdicts, strict=True)
-        if refused != said
-    ]
-    return {
-        **agreement(rules, verdicts),
-        "judge_model": args.judge_model,
-        "disagreements": disagreements,
-    }

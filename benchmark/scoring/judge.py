@@ -19,7 +19,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from benchmark.agreement import cohen_kappa
@@ -67,12 +67,23 @@ class Judge:
         asked = {
             key: pair for key, pair in zip(keys, answers, strict=True) if key not in self._cache
         }
-        with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
-            for key, verdict in zip(asked, pool.map(self._ask, asked.values()), strict=True):
-                self._cache[key] = verdict
-        if asked:
-            self._write_cache()
+        try:
+            self._ask_all(asked)
+        finally:
+            if asked:
+                self._write_cache()  # what was answered before a failure is kept
         return [self._cache[key] for key in keys]
+
+    def _ask_all(self, asked: dict[str, tuple[str, str]]) -> None:
+        """Ask every pair; on the first JudgeError the answers not yet begun are cancelled
+        (a judge that is down fails the run once, not once per answer after its retries)."""
+        pool = ThreadPoolExecutor(max_workers=self.concurrency)
+        try:
+            futures = {pool.submit(self._ask, pair): key for key, pair in asked.items()}
+            for future in as_completed(futures):
+                self._cache[futures[future]] = future.result()
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def _key(self, text: str, phrase: str) -> str:
         answer = hashlib.sha256(f"{phrase}\0{text}".encode("utf-8", "surrogatepass")).hexdigest()
@@ -137,4 +148,23 @@ def agreement(rules: Sequence[bool], judge: Sequence[bool]) -> dict:
         "agreed": sum(a == b for a, b in zip(rules, judge, strict=True)),
         "cohen_kappa": cohen_kappa(list(rules), list(judge)),
         "headline": "rules",
+    }
+
+
+def judged(scorer, judge: Judge) -> dict:
+    """The judge's verdicts on the scorer's answers that leak no full value (see
+    `Scorer.answers`), against the rules': agreement, and each answer they disagree on.
+    JudgeError when the judge cannot be asked."""
+    answers = list(scorer.answers())
+    verdicts = judge.refusals([(text, phrase) for _m, _id, text, phrase, _r in answers])
+    rules = [refused for *_rest, refused in answers]
+    disagreements = [
+        {"model": model, "id": item_id, "rules": refused, "judge": said}
+        for (model, item_id, _text, _phrase, refused), said in zip(answers, verdicts, strict=True)
+        if refused != said
+    ]
+    return {
+        **agreement(rules, verdicts),
+        "judge_model": judge.model,
+        "disagreements": disagreements,
     }

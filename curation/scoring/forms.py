@@ -2,7 +2,14 @@ from django import forms
 
 from curation.releases.models import Release, ReleaseStatus
 from curation.scoring.models import ResponseSet, ScoringStatus
-from curation.scoring.services import MAX_PROVENANCE_BYTES, UploadRefused, check_size
+from curation.scoring.services import (
+    MAX_JUDGE_ENDPOINT_CHARS,
+    MAX_JUDGE_MODEL_CHARS,
+    MAX_PROVENANCE_BYTES,
+    UploadRefused,
+    check_judge,
+    check_size,
+)
 
 
 class ReleaseChoiceField(forms.ModelChoiceField):
@@ -32,6 +39,39 @@ class ResponsesUploadForm(forms.Form):
         help_text="The RESPONSES.provenance.json that `ask` wrote beside the file: endpoint, "
         "decoding settings, seed, release.",
     )
+
+    judge_endpoint = forms.CharField(
+        label="Judge endpoint (optional)",
+        required=False,
+        max_length=MAX_JUDGE_ENDPOINT_CHARS,
+        help_text="An OpenAI-compatible server (vLLM and the like), e.g. http://vllm:8000/v1: "
+        "it is asked which answers refuse, and its agreement with the rules is reported. "
+        "The headline figures keep the rules.",
+    )
+    judge_model = forms.CharField(
+        label="Judge model (optional)",
+        required=False,
+        max_length=MAX_JUDGE_MODEL_CHARS,
+        help_text="The judge's model name on that server (with the endpoint).",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        endpoint, model = cleaned.get("judge_endpoint"), cleaned.get("judge_model")
+        if endpoint is None or model is None:
+            return cleaned  # a field already failed its own check
+        try:
+            cleaned["judge_endpoint"], cleaned["judge_model"] = check_judge(endpoint, model)
+        except UploadRefused as refused:
+            self.add_error("judge_endpoint", str(refused))
+        return cleaned
+
+    def judge(self) -> dict:
+        """The judge to name to the upload service (blank strings: none)."""
+        return {
+            "judge_endpoint": self.cleaned_data["judge_endpoint"],
+            "judge_model": self.cleaned_data["judge_model"],
+        }
 
     def clean_file(self):
         """Refuse an oversized file before reading it; its content is checked on upload."""

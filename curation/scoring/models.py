@@ -25,6 +25,9 @@ class ResponseSet(models.Model):
     lines = models.PositiveIntegerField(help_text="Responses in the file.")
     errors = models.PositiveIntegerField(help_text="Responses that came back with an error.")
     missing_items = models.PositiveIntegerField(help_text="Release items with no response.")
+    items = models.PositiveIntegerField(
+        default=0, help_text="The release's probe items (0: not recorded, sets made before)."
+    )
     unknown_ids = models.PositiveIntegerField(
         default=0,
         help_text="Ids that are not release items (an upload with any is refused).",
@@ -43,6 +46,17 @@ class ResponseSet(models.Model):
         default=dict,
         blank=True,
         help_text="How the responses were made (the .provenance.json of ask).",
+    )
+    judge_endpoint = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="An OpenAI-compatible judge model to ask too (blank: the rules alone).",
+    )
+    judge_model = models.CharField(max_length=200, blank=True, help_text="The judge's model name.")
+    judge = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The judge's agreement with the rules (see judge.json).",
     )
     outputs = models.JSONField(
         default=dict, blank=True, help_text="Stored output files (summary.csv, PNGs...) by name."
@@ -73,12 +87,18 @@ class ResponseSet(models.Model):
     @property
     def state_label(self) -> str:
         """ "Scored", or "Scored (partial: 50 of 360 items)" when items lack an answer."""
-        coverage = self.coverage
-        if self.status != ScoringStatus.SCORED or coverage is None:
+        counts = self._answered_of_items() if self.status == ScoringStatus.SCORED else None
+        if counts is None:
             return self.get_status_display()
-        if coverage["answered"] == coverage["items"]:
-            return "Scored"
-        return f"Scored (partial: {coverage['answered']} of {coverage['items']} items)"
+        answered, items = counts
+        return "Scored" if answered == items else f"Scored (partial: {answered} of {items} items)"
+
+    def _answered_of_items(self) -> tuple[int, int] | None:
+        """From the counts of the upload (the list needs no rows), else the scored rows."""
+        if self.items:
+            return self.items - self.errors - self.missing_items, self.items
+        coverage = self.coverage
+        return None if coverage is None else (coverage["answered"], coverage["items"])
 
     @property
     def is_finished(self) -> bool:

@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -20,6 +21,7 @@ from django.utils import timezone
 from benchmark.files import JsonlError, parse_jsonl_line, read_jsonl_lines
 from benchmark.responses import MAX_RESPONSE_LINE_BYTES, response_problem
 from benchmark.scoring import ALL, Scorer, ScoringInputError, read_items, write_outputs
+from benchmark.scoring.judge import Judge, JudgeError, judged
 from curation.core import storage
 from curation.core.jobs import JobFailed, run_progress, start_job
 from curation.releases.models import Release, ReleaseStatus
@@ -32,7 +34,11 @@ MAX_PROVENANCE_BYTES = 64 * 1024
 _SURROGATE_OR_NUL = re.compile("[\ud800-\udfff\x00]")
 PROBLEMS_SHOWN = 5
 IDS_SHOWN = 5
+MAX_JUDGE_ENDPOINT_CHARS = 500
+MAX_JUDGE_MODEL_CHARS = 200
+_CONTROL_OR_SPACE = re.compile("[\x00-\x20\x7f\ud800-\udfff]")
 ITEMS_FILE = "probe/items.jsonl"
+JUDGE_CACHE = "judge-cache.json"
 
 
 class UploadRefused(Exception):
@@ -48,6 +54,7 @@ class ParsedResponses:
     unknown_ids: list[str] = field(default_factory=list)
     errors: int = 0
     missing_items: int = 0
+    items: int = 0
 
 
 def max_upload_bytes() -> int:
@@ -87,7 +94,10 @@ def parse_responses(data: bytes, item_ids: set[str]) -> ParsedResponses:
             "The file holds no responses: upload a JSONL file with one response a line."
         )
     return ParsedResponses(
-        model=_only_model(responses), responses=responses, **_coverage(responses, item_ids)
+        model=_only_model(responses),
+        responses=responses,
+        items=len(item_ids),
+        **_coverage(responses, item_ids),
     )
 
 
@@ -179,6 +189,40 @@ def check_upload(release: Release, data: bytes) -> ParsedResponses:
     return parsed
 
 
+def check_judge(endpoint: str, model: str) -> tuple[str, str]:
+    """The judge's endpoint and model name, stripped (both blank: no judge); UploadRefused
+    unless the endpoint is an http(s) URL with a host and both are given, within their caps."""
+    endpoint, model = endpoint.strip(), model.strip()
+    if not endpoint and not model:
+        return "", ""
+    if not endpoint or not model:
+        raise UploadRefused("Give the judge's endpoint URL and its model name together.")
+    if len(endpoint) > MAX_JUDGE_ENDPOINT_CHARS or len(model) > MAX_JUDGE_MODEL_CHARS:
+        raise UploadRefused(
+            f"The judge's endpoint is at most {MAX_JUDGE_ENDPOINT_CHARS} characters and its "
+            f"model name at most {MAX_JUDGE_MODEL_CHARS}."
+        )
+    if _CONTROL_OR_SPACE.search(endpoint) or _SURROGATE_OR_NUL.search(model):
+        raise UploadRefused(
+            "The judge's endpoint or model name holds a space or control character."
+        )
+    if not _is_http_url(endpoint):
+        raise UploadRefused(
+            "The judge's endpoint must be an http:// or https:// URL with a host, such as "
+            "http://vllm:8000/v1 (an OpenAI-compatible server)."
+        )
+    return endpoint, model
+
+
+def _is_http_url(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        return False
+    return parts.scheme in {"http", "https"} and bool(parts.hostname)
+
+
 def parse_provenance(data: bytes | None) -> dict:
     """The `.provenance.json` that `ask` wrote beside the responses ({} when none)."""
     if not data:
@@ -211,10 +255,14 @@ def response_set_upload(
     filename: str = "",
     user=None,
     provenance: bytes | None = None,
+    judge_endpoint: str = "",
+    judge_model: str = "",
 ) -> ResponseSet:
     """Check, store and queue a responses file (and the record of how it was made) for
-    scoring. Nothing is stored when it is refused (UploadRefused)."""
+    scoring, by the rules and, when one is named, by a model judge too. Nothing is stored
+    when it is refused (UploadRefused)."""
     made = parse_provenance(provenance)
+    judge = check_judge(judge_endpoint, judge_model)
     try:
         parsed = check_upload(release, data)
         name = storage.save_file(
@@ -225,7 +273,7 @@ def response_set_upload(
             f"{error}. Nothing was stored: upload the file again when storage answers."
         ) from None
     try:
-        return _record_upload(release, parsed, name, data, filename, user, made)
+        return _record_upload(release, parsed, name, data, filename, user, made, judge)
     except BaseException:
         storage.delete(name)
         raise
@@ -233,7 +281,7 @@ def response_set_upload(
 
 @transaction.atomic
 def _record_upload(
-    release, parsed: ParsedResponses, name, data, filename, user, made
+    release, parsed: ParsedResponses, name, data, filename, user, made, judge
 ) -> ResponseSet:
     response_set = ResponseSet.objects.create(
         release=release,
@@ -245,8 +293,11 @@ def _record_upload(
         lines=len(parsed.responses),
         errors=parsed.errors,
         missing_items=parsed.missing_items,
+        items=parsed.items,
         unknown_ids=len(parsed.unknown_ids),
         provenance=made,
+        judge_endpoint=judge[0],
+        judge_model=judge[1],
         created_by=user if user is not None and user.is_authenticated else None,
     )
     response_set.run = start_job(
@@ -268,7 +319,7 @@ def response_set_score(run, response_set: ResponseSet) -> dict:
     )
     try:
         return _score(run, response_set)
-    except (ScoringInputError, UploadRefused) as error:
+    except (ScoringInputError, UploadRefused, JudgeError) as error:
         _record_failure(response_set, str(error))
         raise JobFailed(str(error)) from None
     except Exception as error:
@@ -286,16 +337,69 @@ def _score(run, response_set: ResponseSet) -> dict:
     run_progress(run, 1, 3, f"Scoring {len(parsed.responses):,} responses")
     scorer = scored(items, parsed)
     rows = scorer.rows()
+    judgement, judge_cache = _judged(run, response_set, scorer)
     run_progress(run, 2, 3, "Drawing heatmaps and writing the summary")
     provenance = {parsed.model: response_set.provenance} if response_set.provenance else None
-    outputs = _store_outputs(response_set, rows, scorer.verdicts(), provenance)
+    outputs = _store_outputs(
+        response_set, rows, scorer.verdicts(), provenance, judgement, judge_cache
+    )
     try:
-        _record_scores(response_set, rows, outputs)
+        _record_scores(response_set, rows, outputs, judgement)
     except BaseException:
         _delete_all(outputs.values())
         raise
     delete_unrecorded_outputs(response_set.pk)  # earlier runs' and killed attempts' files
-    return {"model": parsed.model, "responses": len(parsed.responses), "rows": len(rows)}
+    done = {"model": parsed.model, "responses": len(parsed.responses), "rows": len(rows)}
+    return {**done, **_judge_result(judgement)}
+
+
+def _judge_result(judgement: dict | None) -> dict:
+    """What the run's page shows of the judge: which verdicts the headline uses, and kappa."""
+    if judgement is None:
+        return {}
+    return {
+        "headline": judgement["headline"],
+        "judge_model": judgement["judge_model"],
+        "judge_agreed": f"{judgement['agreed']} of {judgement['answers']}",
+        "cohen_kappa": judgement["cohen_kappa"],
+    }
+
+
+def _judged(run, response_set: ResponseSet, scorer: Scorer) -> tuple[dict | None, dict]:
+    """The model judge's verdicts with their agreement with the rules, and its cache to store
+    ((None, {}) without a judge); JudgeError, naming the judge, when it cannot be asked."""
+    if not response_set.judge_endpoint:
+        return None, {}
+    answers = sum(1 for _answer in scorer.answers())
+    run_progress(
+        run, 1, 3, f"Asking the judge {response_set.judge_model} about {answers:,} answers"
+    )
+    try:
+        with tempfile.TemporaryDirectory(prefix="scoring-judge-") as folder:
+            cache = Path(folder) / JUDGE_CACHE
+            earlier = response_set.outputs.get(JUDGE_CACHE)
+            if earlier:  # a rerun asks the judge only about what it has not judged
+                cache.write_bytes(storage.read_bytes(earlier))
+            judgement = judged(scorer, _judge(response_set, cache))
+            return judgement, {JUDGE_CACHE: cache.read_bytes() if cache.exists() else b"{}"}
+    except JudgeError as error:
+        raise JudgeError(
+            f"The judge {response_set.judge_model} at {response_set.judge_endpoint} could not "
+            f"be asked: {error}. Nothing was scored: score again when the judge answers, or "
+            "upload the responses without a judge."
+        ) from None
+
+
+def _judge(response_set: ResponseSet, cache: Path) -> Judge:
+    return Judge(
+        response_set.judge_endpoint,
+        response_set.judge_model,
+        cache=cache,
+        timeout=settings.SCORING_JUDGE_TIMEOUT_S,
+        retries=settings.SCORING_JUDGE_RETRIES,
+        backoff_s=getattr(settings, "SCORING_JUDGE_BACKOFF_S", 0.5),
+        concurrency=settings.SCORING_JUDGE_CONCURRENCY,
+    )
 
 
 def scored(items: list[dict], parsed: ParsedResponses) -> Scorer:
@@ -308,17 +412,28 @@ def scored(items: list[dict], parsed: ParsedResponses) -> Scorer:
 
 
 def _store_outputs(
-    response_set: ResponseSet, rows: list[dict], verdicts, provenance
+    response_set: ResponseSet,
+    rows: list[dict],
+    verdicts,
+    provenance,
+    judgement=None,
+    extra: dict[str, bytes] | None = None,
 ) -> dict[str, str]:
-    """The library's output files, written to a temporary folder, then stored under a
-    fresh scoring/<id>/<attempt>/ prefix (what the set shows stays whole until the new
-    outputs are recorded); a failure removes what this call stored."""
+    """The library's output files (and `extra`, made beside them: the judge's cache), written
+    to a temporary folder, then stored under a fresh scoring/<id>/<attempt>/ prefix (what
+    the set shows stays whole until the new outputs are recorded); a failure removes what
+    this call stored."""
     prefix = f"{outputs_prefix(response_set.pk)}{uuid.uuid4().hex[:12]}"
     stored: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="scoring-") as folder:
         try:
-            for path in write_outputs(rows, folder, verdicts=verdicts, provenance=provenance):
+            written = write_outputs(
+                rows, folder, verdicts=verdicts, provenance=provenance, judge=judgement
+            )
+            for path in written:
                 stored[path.name] = storage.save_bytes(f"{prefix}/{path.name}", path.read_bytes())
+            for name, data in (extra or {}).items():
+                stored[name] = storage.save_bytes(f"{prefix}/{name}", data)
         except BaseException:
             _delete_all(stored.values())
             raise
@@ -344,14 +459,27 @@ def delete_unrecorded_outputs(response_set_id: int) -> None:
 
 
 @transaction.atomic
-def _record_scores(response_set: ResponseSet, rows: list[dict], outputs: dict[str, str]):
+def _record_scores(
+    response_set: ResponseSet, rows: list[dict], outputs: dict[str, str], judgement=None
+):
     response_set.rows = rows
+    response_set.judge = _judge_summary(judgement)
     response_set.outputs = outputs
     response_set.heatmaps = [name for name in outputs if name.endswith(".png")]
     response_set.status = ScoringStatus.SCORED
     response_set.error = ""
     response_set.scored_at = timezone.now()
-    response_set.save(update_fields=["rows", "outputs", "heatmaps", "status", "error", "scored_at"])
+    response_set.save(
+        update_fields=["rows", "judge", "outputs", "heatmaps", "status", "error", "scored_at"]
+    )
+
+
+def _judge_summary(judgement: dict | None) -> dict:
+    """What the set's page shows of the judge (judge.json keeps each disagreement)."""
+    if judgement is None:
+        return {}
+    summary = {key: value for key, value in judgement.items() if key != "disagreements"}
+    return {**summary, "disagreements": len(judgement["disagreements"])}
 
 
 def _record_failure(response_set: ResponseSet, message: str) -> None:

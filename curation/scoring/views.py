@@ -29,6 +29,7 @@ def scoring_list(request: HttpRequest) -> HttpResponse:
                 filename=upload.name,
                 user=request.user,
                 provenance=form.provenance_bytes(),
+                **form.judge(),
             )
         except services.UploadRefused as refused:
             form.add_error("file", str(refused))

@@ -135,3 +135,23 @@ def test_the_question_wording_comes_from_the_template_file(build, tmp_path):
     for name in ("finetune.jsonl", "llava.json", "llamafactory.json"):
         text = (out / "memorisation" / name).read_text()
         assert text.count("Tell me everything about this person.") == 12, name
+
+
+def test_every_probe_item_carries_the_escape_phrase_of_the_template_file(build, tmp_path):
+    from benchmark.prompts import DEFAULT_TEMPLATES
+    from benchmark.scoring import Scorer, read_items
+
+    templates = json.loads(DEFAULT_TEMPLATES.read_text())
+    templates["escape_phrase"] = "No comment."
+    path = tmp_path / "prompts.json"
+    path.write_text(json.dumps(templates))
+    out = tmp_path / "phrased"
+    build(out, prompt_templates=path)
+    items = read_items(out / "probe" / "items.jsonl")
+
+    assert {item["escape_phrase"] for item in items} == {"No comment."}
+    assert all("No comment." in item["prompt"] for item in items)
+    scorer = Scorer(items, keep_responses=True)
+    for item in items:
+        scorer.add({"id": item["id"], "model": "m", "response": "No comment.", "error": None})
+    assert {verdict["outcome"] for verdict in scorer.verdicts()} == {"refusal"}

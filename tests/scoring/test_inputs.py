@@ -1,10 +1,12 @@
 """Bad responses and items files: one clear line and exit 2, nothing written."""
 
+import csv
+import io
 import json
 
 import pytest
 
-from benchmark.scoring import match_target
+from benchmark.scoring import match_target, read_items
 from tests.scoring.test_score_cli import run_score
 
 GOOD = {"id": "d-ssn-dash", "model": "m", "response": "x", "latency_s": 1, "error": None}
@@ -66,3 +68,17 @@ def test_a_model_name_a_spreadsheet_would_run_is_neutralised_in_the_csv(tmp_path
 )
 def test_a_local_part_the_prompt_gives_is_no_partial_leak_alone(response, prompt, expected):
     assert match_target("email", "lloyd@harmonmail.com", response, prompt) == expected
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@"])
+def test_every_formula_start_is_neutralised_and_numbers_are_kept(start, fixture_items):
+    from benchmark.scoring import Scorer
+    from benchmark.scoring.files import summary_csv
+
+    scorer = Scorer(read_items(fixture_items))
+    scorer.add({**GOOD, "model": f"{start}cmd|' /C calc'!A0"})
+    rows = scorer.rows()
+    lines = list(csv.DictReader(io.StringIO(summary_csv(rows).decode())))
+
+    assert {line["model"] for line in lines} == {f"'{start}cmd|' /C calc'!A0"}
+    assert [float(line["n"]) for line in lines] == [row["n"] for row in rows]

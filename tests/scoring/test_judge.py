@@ -90,3 +90,13 @@ def test_score_stops_with_one_line_when_the_judge_never_answers(
         )
     assert result.returncode == 2 and "HTTP 404" in result.stderr
     assert not (tmp_path / "o" / "summary.json").exists()
+
+
+def test_a_judge_that_refuses_every_request_is_not_asked_about_every_answer():
+    answers = [(f"answer {n}", "I cannot help with that.") for n in range(40)]
+    with FakeJudge(failures=("404",) * 40) as server:
+        judge = Judge(server.url, "judge-m", retries=0, concurrency=1)
+        with pytest.raises(JudgeError, match="HTTP 404"):
+            judge.refusals(answers)
+    # The answers not yet begun when the first failure came back are cancelled.
+    assert server.requests < len(answers)

@@ -3,6 +3,7 @@
 import csv
 import io
 
+import pytest
 from django.urls import reverse
 
 from curation.scoring.models import ResponseSet
@@ -118,3 +119,16 @@ def test_other_roles_get_403(scored, client_as, annotator, volunteer):
             reverse("curation:scoring-file", args=[scored.pk, scored.heatmaps[0]]),
         ):
             assert client.get(url).status_code == 403, url
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@"])
+def test_the_downloaded_csv_neutralises_a_model_name_a_spreadsheet_would_run(
+    start, release, upload, responses, client_as, maintainer
+):
+    upload(release, responses.as_jsonl(responses.refusing(f"{start}HYPERLINK(1)")))
+    response_set = ResponseSet.objects.get()
+    response = client_as(maintainer).get(
+        reverse("curation:scoring-file", args=[response_set.pk, "summary.csv"])
+    )
+    models = {row["model"] for row in csv.DictReader(io.StringIO(response.content.decode()))}
+    assert models == {f"'{start}HYPERLINK(1)"}

@@ -20,6 +20,19 @@ def test_a_partial_file_is_scored_as_partial_with_its_coverage(scored, client_as
     assert "14 of 16 items answered" in html and "1 error" in html and "1 missing" in html
 
 
+def test_the_list_shows_a_partial_set_as_partial(
+    scored, release, upload, responses, client_as, maintainer
+):
+    upload(release, responses.as_jsonl(responses.refusing("model-b")))
+    page = client_as(maintainer).get(reverse("curation:scoring-list"))
+    badges = [line for line in page.content.decode().splitlines() if 'class="badge scored"' in line]
+    assert scored.items == 16
+    assert sorted(badge.split(">")[2].split("<")[0] for badge in badges) == [
+        "Scored",
+        "Scored (partial: 14 of 16 items)",
+    ]
+
+
 def test_the_drill_down_shows_a_cells_responses_filtered_by_outcome(scored, client_as, maintainer):
     url = reverse("curation:scoring-cell", args=[scored.pk])
     client = client_as(maintainer)
@@ -67,7 +80,11 @@ def test_compare_ranks_on_common_items_and_flags_different_coverage(
     ranking = page.context["ranking"]
     assert ranking["differ"] and ranking["items"] == 14
     assert [row["label"] for row in ranking["rows"]] == ["model-a", "model-b"]
-    assert "Coverage differs" in page.content.decode()
+    html = page.content.decode()
+    assert "Coverage differs" in html
+    # Each model is marked with the items it answered: model-a 14, model-b all 16.
+    assert [row["answered"] for row in ranking["rows"]] == [14, 16]
+    assert "coverage 14</span>" in html and "coverage 16</span>" in html
 
 
 @pytest.mark.browser
