@@ -6,6 +6,7 @@ killed during a render, the gpu worker killed during a batch, Redis away from a 
 import html
 import json
 import re
+import secrets
 import time
 from urllib.parse import urlsplit
 
@@ -303,14 +304,15 @@ def _photo_through_an_s3_blip(volunteer: Browser, moto_server, s3) -> dict:
 def _review_everything(annotator: Browser) -> int:
     """The annotator's desk over HTTP: claim, accept, until the queue is empty."""
     decided = 0
+    desk = f"smoke-{secrets.token_hex(8)}"  # the page's desk token: each request names it
     while True:
-        claimed = annotator.post_json("/review/claim/", {"count": 3, "exclude": []})
+        claimed = annotator.post_json("/review/claim/", {"desk": desk, "count": 3, "exclude": []})
         assert claimed.status_code == 200, claimed.text
         items = claimed.json()["items"]
         if not items:
             return decided
         for item in items:
-            response = annotator.post_json(item["decide_url"], {"decision": "accept"})
+            response = annotator.post_json(item["decide_url"], {"desk": desk, "decision": "accept"})
             assert response.status_code == 200, response.text
             decided += 1
 
