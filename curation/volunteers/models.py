@@ -215,6 +215,18 @@ class Upload(models.Model):
         }.get(self.image.status, PacketStatus.IN_REVIEW)
 
     @property
+    def state_label(self) -> str:
+        """Where the photo stands, for its volunteer: once stored, its review's outcome."""
+        if self.state != UploadState.DONE or self.image is None:
+            return self.get_state_display()
+        if hasattr(self.image, "withdrawal"):
+            return "Withdrawn"
+        return {
+            PacketStatus.ACCEPTED: "Accepted",
+            PacketStatus.REJECTED: "Rejected by a reviewer",
+        }.get(self.packet_status, self.get_state_display())
+
+    @property
     def rejection_reason(self) -> str:
         """Why the photo was turned down, for its volunteer; "" when it was not. After a
         review rejection `reason` holds the reviewers' reasons (kept by services)."""

@@ -122,6 +122,9 @@ def test_a_reviewers_reasons_reach_the_volunteer_told_apart_from_a_machine_refus
     ]:
         page = owner.get(url).content.decode()
         assert "Rejected by a reviewer who looked at the photo" in page and said in page, url
+    detail = owner.get(reverse("curation:packet-detail", args=[packet.code])).content.decode()
+    sent = detail[detail.index("Photos sent") :]
+    assert "<td>Rejected by a reviewer</td>" in sent and "Stored for review" not in sent
     mine = owner.get(reverse("curation:packet-mine")).content.decode()
     assert 'data-refused-by="check"' in mine and "automatic check of the file" in mine
     assert mine.count("Rejected by a reviewer") == 1
