@@ -10,6 +10,7 @@ blocks public access and allows those POSTs from the site's origin (CORS).
 
 import contextlib
 import hashlib
+from pathlib import Path
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -190,9 +191,23 @@ def modified_at(name: str):
 
 
 def remove(name: str) -> None:
-    """Delete an object if it exists; outages raise StorageUnavailable."""
+    """Delete an object if it exists; outages raise StorageUnavailable. On local disk the
+    folders it leaves empty go too, so cleanups don't leave a tree of empty folders."""
     with _outages_raised_as_unavailable():
         delete(name)
+    if name and not uses_s3():
+        _remove_empty_folders(Path(default_storage.path(name)).parent)
+
+
+def _remove_empty_folders(folder: Path) -> None:
+    root = Path(default_storage.location).resolve()
+    folder = folder.resolve()
+    while folder != root and root in folder.parents:
+        try:
+            folder.rmdir()  # fails, harmlessly, on a folder that still holds something
+        except OSError:
+            return
+        folder = folder.parent
 
 
 def presigned_post(key: str, *, max_bytes: int, content_type: str, expires_s: int) -> dict:

@@ -4,6 +4,7 @@ on, with the reason; `cleanup_scoring` deletes old files that no response set re
 import os
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -68,3 +69,6 @@ def test_cleanup_scoring_deletes_old_files_no_set_records(scored, capsys, settin
     assert "2 orphaned scoring files deleted" in capsys.readouterr().out
     assert not any(storage.exists(name) for name in orphans)
     assert all(storage.exists(name) for name in [*recorded, young])
+    killed_folder = Path(storage.local_path(orphans[1])).parent
+    assert not killed_folder.exists(), "the run's emptied folder goes too"
+    assert killed_folder.parent.is_dir(), "its parent still holds a young run"
