@@ -73,6 +73,15 @@ def release_prepare(
     return release
 
 
+def release_start(*, user=None, **prepare) -> Release:
+    """Record the release and queue its export in one transaction: a web process killed
+    between the two leaves neither, never a release "building" that no run will build."""
+    with transaction.atomic():
+        release = release_prepare(user=user, **prepare)
+        release_export_start(release, user=user)
+    return release
+
+
 def _reconfigure_failed(release: Release, config: ReleaseConfig, *, seed: int, preset: str):
     """A failed export published nothing, so its version is still free: it takes the new
     settings instead of using up the number."""

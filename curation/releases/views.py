@@ -16,7 +16,7 @@ def release_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            release = services.release_prepare(
+            release = services.release_start(
                 version=data["version"],
                 seed=data["seed"],
                 preset=data["preset"],
@@ -30,7 +30,6 @@ def release_list(request: HttpRequest) -> HttpResponse:
         except ReleaseError as error:
             form.add_error(None, str(error))
         else:
-            services.release_export_start(release, user=request.user)
             messages.success(request, f"Export of {release.version} started.")
             return redirect("curation:release-detail", pk=release.pk)
     releases = Release.objects.all()

@@ -65,10 +65,9 @@ def _score_upload(release_id: str) -> None:
 def _export_start(folder: str) -> None:
     from curation.releases import services
 
-    release = services.release_prepare(
+    services.release_start(  # as the release page does
         version="0.1.0", seed=7, preset="demo", destination=folder, allow_simulated=True
     )
-    services.release_export_start(release)
 
 
 STEPS = {"upload": _upload, "score-upload": _score_upload, "export-start": _export_start}

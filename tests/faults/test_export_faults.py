@@ -94,6 +94,9 @@ def _send_the_form_again_if_nothing_exports(out: Path) -> None:
     release = Release.objects.filter(destination=str(out.resolve())).first()
     if release is not None and release.status == ReleaseStatus.PUBLISHED:
         return
+    if release is not None:
+        runs = JobRun.objects.filter(kind="export", params={"release_id": release.pk})
+        assert runs.exists(), "a release was recorded with no export run to build it"
     busy = JobRun.objects.filter(kind="export", status__in=[RunStatus.QUEUED, RunStatus.RUNNING])
     assert not busy.exists(), "the reaper left an export run at work"
     release = release_services.release_prepare(
