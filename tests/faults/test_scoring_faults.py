@@ -18,11 +18,11 @@ from django.utils import timezone
 
 from curation.core import jobs, storage
 from curation.core.models import JobRun, RunStatus
-from curation.releases.models import Release, ReleaseStatus
+from curation.releases.models import Release
 from curation.scoring import services
 from curation.scoring.models import ResponseSet, ScoringStatus
 from tests.faults import helpers
-from tests.scoring_site.conftest import jsonl, leaky_lines, make_items
+from tests.scoring_site.conftest import jsonl, leaky_lines, published_release
 
 pytestmark = [
     pytest.mark.faults,
@@ -43,12 +43,7 @@ def fault_env(settings, tmp_path) -> dict:
 
 @pytest.fixture
 def release(transactional_db, tmp_path) -> Release:
-    folder = tmp_path / "release-0.1.0"
-    (folder / "probe").mkdir(parents=True)
-    (folder / "probe" / "items.jsonl").write_bytes(jsonl(make_items()))
-    return Release.objects.create(
-        version="0.1.0", destination=str(folder), seed=7, status=ReleaseStatus.PUBLISHED
-    )
+    return published_release(tmp_path / "release-0.1.0")
 
 
 def _outputs(response_set: ResponseSet) -> dict[str, bytes]:

@@ -96,14 +96,18 @@ def jsonl(lines: list[dict]) -> bytes:
     return "".join(json.dumps(entry) + "\n" for entry in lines).encode()
 
 
-@pytest.fixture
-def release(db, tmp_path) -> Release:
-    folder = tmp_path / "release-0.1.0"
+def published_release(folder) -> Release:
+    """A published release whose probe items are `make_items()`, in `folder`."""
     (folder / "probe").mkdir(parents=True)
     (folder / "probe" / "items.jsonl").write_bytes(jsonl(make_items()))
     return Release.objects.create(
         version="0.1.0", destination=str(folder), seed=7, status=ReleaseStatus.PUBLISHED
     )
+
+
+@pytest.fixture
+def release(db, tmp_path) -> Release:
+    return published_release(tmp_path / "release-0.1.0")
 
 
 @pytest.fixture
