@@ -188,7 +188,7 @@ def _load_engine():
         from rapidocr_onnxruntime import RapidOCR
     except ImportError:
         raise ReadingError(
-            f"the OCR engine is not installed: pip install '.[reading]' ({ENGINE})"
+            f"the OCR engine ({ENGINE}) is not installed; pip install 'mmprivacy[reading]'"
         ) from None
     threads = engine_threads()
     return RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1)
