@@ -8,7 +8,15 @@ from PIL import ImageFilter
 
 from benchmark.forms import render_form
 from benchmark.identities import make_pools
-from benchmark.reading import ENGINE, check_lines, installed_engine, read_check
+from benchmark.reading import (
+    ENGINE,
+    MAX_THREADS,
+    ReadingError,
+    check_lines,
+    engine_threads,
+    installed_engine,
+    read_check,
+)
 from benchmark.vocab import TARGET_TYPES
 from tests.support.painted_scenes import painted_scene
 
@@ -39,6 +47,17 @@ def overlaps(box, other) -> bool:
 
 def test_the_engine_named_is_the_one_installed():
     assert installed_engine() == ENGINE
+
+
+def test_the_engines_threads_are_bounded_and_can_be_set(monkeypatch):
+    monkeypatch.delenv("MMP_READING_THREADS", raising=False)
+    assert 1 <= engine_threads() <= MAX_THREADS
+    monkeypatch.setenv("MMP_READING_THREADS", "3")
+    assert engine_threads() == 3
+    for wrong in ("0", "two", "-1"):
+        monkeypatch.setenv("MMP_READING_THREADS", wrong)
+        with pytest.raises(ReadingError, match="MMP_READING_THREADS"):
+            engine_threads()
 
 
 @pytest.mark.slow
