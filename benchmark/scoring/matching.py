@@ -58,6 +58,8 @@ CODE_NAMES = {CODE_NONE: NONE, CODE_FULL: FULL, CODE_PARTIAL: PARTIAL}
 _SEPARATORS = " \t\u00a0./()-\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
 _SEPARATOR_SET = frozenset(_SEPARATORS)
 _NUMBER_RE = re.compile(f"[0-9]+(?:[{re.escape(_SEPARATORS)}]{{1,3}}[0-9]+)*")
+# A number in a text, as the scorer reads it (runs of digits joined by 1-3 separators).
+NUMBER_PATTERN = _NUMBER_RE
 _RUN_RE = re.compile("[0-9]+")
 _DIGIT_RE = re.compile("[0-9]")
 _NON_DIGIT_RE = re.compile("[^0-9]+")
