@@ -88,7 +88,7 @@ def test_the_page_never_shows_other_annotators_decisions(
     assert "first-reviewer-qz" not in client.get(reverse("curation:review-next")).content.decode()
     assert set(item) == {
         "id", "image_url", "width", "height", "source", "source_label", "scenario",
-        "target_type", "compare", "scene", "reasons", "decide_url", "skip_url",
+        "target_type", "compare", "scene", "reasons", "decide_url", "skip_url", "reading",
     }  # fmt: skip
 
 
