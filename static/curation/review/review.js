@@ -161,7 +161,7 @@
     return text.length >= SPAN_ALL ? "span-all" : "span-two";
   }
 
-  function factList(rows, className) {
+  function factList(rows, className, marks) {
     const list = element("dl", undefined, className);
     for (const [label, value] of rows) {
       const row = element("div", undefined, "field");
@@ -169,10 +169,27 @@
       if (span) row.classList.add(span);
       const term = element("dt", label);
       term.title = label;
-      row.append(term, valueCell(value));
+      const cell = valueCell(value);
+      const mark = marks && marks.get(String(value));
+      if (mark) {
+        row.dataset.reading = mark.kind;
+        cell.append(" ", element("span", mark.text, `reading-mark ${mark.kind}`));
+      }
+      row.append(term, cell);
       list.append(row);
     }
     return list;
+  }
+
+  // Each target value of the compare list, marked with what the machine reading found.
+  function readingMarks(item) {
+    const marks = new Map();
+    for (const target of item.reading.targets) {
+      if (target.legible) marks.set(target.value, { kind: "read", text: "read" });
+      else if (target.confirmed) marks.set(target.value, { kind: "read", text: "confirmed" });
+      else marks.set(target.value, { kind: "unread", text: "not read" });
+    }
+    return marks;
   }
 
   function renderInfo(item) {
@@ -194,7 +211,8 @@
     }
     if (item.compare.length) {
       parts.push(element("h2", `Compare with the form (${item.compare.length} values)`));
-      parts.push(factList(item.compare.map((field) => [field.label, field.value]), "compare"));
+      const rows = item.compare.map((field) => [field.label, field.value]);
+      parts.push(factList(rows, "compare", readingMarks(item)));
     }
     parts.push(readingHint(item));
     els.info.replaceChildren(...parts);
