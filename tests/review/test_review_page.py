@@ -239,6 +239,8 @@ def test_a_reload_takes_the_images_over_and_the_old_pages_beacon_frees_none(
         ("review-undo", []),
         ("review-heartbeat", []),
         ("review-release", []),
+        ("review-confirm-legible", [1]),
+        ("review-override-pii", [1]),
     ],
 )
 @pytest.mark.parametrize("desk", [None, "", "x", "a b c d e f g h", "a" * 65])
