@@ -15,6 +15,7 @@ def probe_identity(db):
     return Identity.objects.get(pool="probe")
 
 
+@pytest.mark.slow  # loads the OCR engine and reads one form
 @pytest.mark.django_db
 def test_a_rendered_form_is_read_by_a_default_queue_job(
     settings, client_as, maintainer, probe_identity, django_capture_on_commit_callbacks
