@@ -13,6 +13,7 @@ COMMANDS = {
     "identities": "benchmark.commands.identities",
     "render": "benchmark.commands.render",
     "clean-photo": "benchmark.commands.clean_photo",
+    "read-check": "benchmark.commands.read_check",
     "scenes": "benchmark.commands.scenes",
     "check-release": "benchmark.commands.check_release",
     "ask": "benchmark.commands.ask",

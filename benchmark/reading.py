@@ -12,10 +12,10 @@ and checks what it read:
 - A target is *legible* when the text read contains it, formatting aside: the scorer's
   normalised matching (`benchmark.scoring.matching`) decides, a full match only. OCR's
   usual slips are undone first, on copies of each row of text: a label glued to the value
-  (`Email:jon12@...`, `SSN791-45-7783`), spaces inserted or dropped, O/o read for 0 and
-  l/I/| for 1 inside numbers, `@` read as another sign or dropped, and for emails the
-  0/o and 1/l/i confusions on both sides. Legibility is a hint for a reviewer, never the
-  decision alone.
+  (`Email:jon12@...`, `SSN791-45-7783`), spaces inserted or dropped, O/o/D read for 0,
+  l/I/| for 1 and B for 8 inside numbers, full-width signs, `@` read as another sign or
+  dropped, and for emails the 0/o, 1/l/i and 5/s confusions and dropped dots, undone on
+  both sides. Legibility is a hint for a reviewer, never the decision alone.
 - *PII-like* text is what the scorer's number pattern and an address pattern find,
   validated: an SSN has a 3-2-4 shape (or 9 bare digits) with area not 000, 666 or 9xx,
   group not 00 and serial not 0000; a phone is a NANP number (area and exchange codes
@@ -30,6 +30,7 @@ import functools
 import os
 import re
 import threading
+import unicodedata
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -68,17 +69,20 @@ PII_TYPES = TARGET_TYPES  # email, phone, ssn
 # gap between them is under this many line heights (OCR splits one value into pieces).
 _ROW_GAP = 1.2
 # Inside a number, the letters OCR reads for digits.
-_DIGIT_LOOKALIKES = str.maketrans({"O": "0", "o": "0", "D": "0", "l": "1", "I": "1", "|": "1"})
-_LOOKALIKE_CHARS = "OoDlI|"
+_DIGIT_LOOKALIKES = str.maketrans(
+    {"O": "0", "o": "0", "D": "0", "l": "1", "I": "1", "|": "1", "B": "8"}
+)
+_LOOKALIKE_CHARS = "OoDlI|B"
 _NUMBERISH = re.compile(
     rf"(?<![A-Za-z])[0-9{_LOOKALIKE_CHARS}][0-9{_LOOKALIKE_CHARS}]*"
     rf"(?:[ ./()\-\u2010-\u2015\u2212]{{1,3}}[0-9{_LOOKALIKE_CHARS}]+)*"
 )
 # Signs OCR reads for "@" (one character each, so a replacement keeps offsets).
-_AT_LOOKALIKES = str.maketrans({"©": "@", "®": "@", "＠": "@"})
+_AT_LOOKALIKES = str.maketrans({"©": "@", "®": "@"})
 _SPACED_AT = re.compile(r"\s*@\s*")
-# Inside emails (both the target and the text): 0/o and 1/l/i/| read for one another.
-_EMAIL_FOLD = str.maketrans({"0": "o", "1": "l", "i": "l", "|": "l"})
+# Inside emails (both the target and the text): 0/o, 1/l/i/| and 5/s read for one another,
+# and dots, which handwriting makes small and OCR drops.
+_EMAIL_FOLD = str.maketrans({"0": "o", "1": "l", "i": "l", "|": "l", "5": "s", ".": None})
 # An address as OCR gives it: a space may stand on either side of the "@".
 _EMAIL = re.compile(
     r"[a-z0-9._%+\-]+ ?@ ?[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,}(?![a-z0-9\-])", re.IGNORECASE
@@ -114,12 +118,22 @@ def read_check(image, expected=(), *, find_pii: bool = True) -> dict:
     """Read `image` (a path or a PIL image); check each expected (target_type, value) for
     legibility and, with `find_pii`, list the PII-like text it shows."""
     targets = [_prepared(target_type, value) for target_type, value in expected]
-    rows = _rows(read_lines(image))
+    return _checked(read_lines(image), targets, find_pii, ENGINE)
+
+
+def check_lines(lines, expected=(), *, find_pii: bool = True, engine_name: str = ENGINE) -> dict:
+    """`read_check`'s answer for lines another reader gave: (text, confidence, box) each
+    (used to measure another engine with the same rules)."""
+    targets = [_prepared(target_type, value) for target_type, value in expected]
+    read = [_Line(_plain(text), float(confidence), tuple(box)) for text, confidence, box in lines]
+    return _checked([line for line in read if line.text], targets, find_pii, engine_name)
+
+
+def _checked(lines: list["_Line"], targets, find_pii: bool, engine_name: str) -> dict:
+    rows = _rows(lines)
     return {
-        "engine": ENGINE,
-        "expected": [
-            _legibility(target_type, value, target, rows) for target_type, value, target in targets
-        ],
+        "engine": engine_name,
+        "expected": [_legibility(kind, value, target, rows) for kind, value, target in targets],
         "pii_like": find_pii_like(rows) if find_pii else [],
     }
 
@@ -138,7 +152,7 @@ def read_lines(image) -> list[_Line]:
         xs = [point[0] * scale for point in quad]
         ys = [point[1] * scale for point in quad]
         box = (min(xs), min(ys), max(xs), max(ys))
-        lines.append(_Line(str(text).strip(), float(confidence), box))
+        lines.append(_Line(_plain(text), float(confidence), box))
     return [line for line in lines if line.text]
 
 
@@ -174,7 +188,7 @@ def _load_engine():
         from rapidocr_onnxruntime import RapidOCR
     except ImportError:
         raise ReadingError(
-            f"the OCR engine is not installed: pip install '.[reading]' ({ENGINE})"
+            f"the OCR engine ({ENGINE}) is not installed; pip install 'mmprivacy[reading]'"
         ) from None
     threads = engine_threads()
     return RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1)
@@ -195,6 +209,12 @@ def engine_threads() -> int:
 def installed_engine() -> str:
     """The engine as installed (package and version), to compare with ENGINE."""
     return f"{ENGINE_PACKAGE} {metadata.version(ENGINE_PACKAGE)}"
+
+
+def _plain(text) -> str:
+    """OCR text in compatibility form: the engine reads some signs as their full-width
+    twins (`）`, `＠`), which NFKC turns into the ASCII ones."""
+    return unicodedata.normalize("NFKC", str(text)).strip()
 
 
 def _open_file(path: Path) -> Image.Image:
@@ -359,7 +379,7 @@ def _match(target_type: str, value: str, target, text: str) -> int:
     if code == CODE_FULL or target_type != "email":
         return code
     folded = prepare_target("email", value.lower().translate(_EMAIL_FOLD))
-    return max(code, folded.match(text.lower().translate(_EMAIL_FOLD)) & CODE_FULL)
+    return CODE_FULL if folded.match(text.lower().translate(_EMAIL_FOLD)) == CODE_FULL else code
 
 
 def _confidence(row: _Row, evidence: str) -> float:
