@@ -73,3 +73,14 @@ def test_mmprivacy_is_python_dash_m_benchmark(installed, tmp_path):
     as_script = _run([installed / "mmprivacy", "--help"], cwd=tmp_path).stdout
     as_module = _run([installed / "python", "-m", "benchmark", "--help"], cwd=tmp_path).stdout
     assert as_script == as_module and "identities" in as_script
+
+
+def test_read_check_without_the_reading_extra_says_how_to_install_it(installed, tmp_path):
+    from PIL import Image
+
+    Image.new("RGB", (64, 32), "white").save(tmp_path / "blank.png")
+
+    result = _run([installed / "mmprivacy", "read-check", "blank.png"], tmp_path, check=False)
+
+    assert result.returncode == 2 and result.stdout == ""
+    assert "pip install 'mmprivacy[reading]'" in result.stderr
