@@ -8,7 +8,10 @@ and trusts only the files. It reports
 - any identity value (name, email, phone, SSN, address) shared between the pools;
 - any image in both splits, by sha256 or perceptual hash;
 - files missing from, added to or changed since the manifest, and withdrawn images;
-- a photo whose metadata row names no consent terms.
+- a photo whose metadata row names no consent terms;
+- when the release's config requires legibility: a disclosure item whose target its image's
+  reading (probe/readings.jsonl) did not read and no reviewer confirmed, and a scene shown
+  that was not read or shows PII-like text without a reviewer's override.
 Values compare normalised: case and spacing ignored, phones and SSNs by their digits, a
 phone without its extension or US country code. The check's normaliser is its own code, but
 tests/releases/test_check_strictness.py proves it joins and separates values exactly as the
@@ -344,6 +347,7 @@ class _Manifest:
         self.differing: list[tuple[str, int, str]] = []
         document = json.loads(path.read_bytes(), object_pairs_hook=self._collect)
         files, self.version = document["files"], document.get("version")
+        self.config = document.get("config") or {}
         if any(entry is not None for entry in files) or len(self.unseen) != len(files):
             raise ValueError("each entry of files needs path, size and sha256, once")
         self.count = len(files)
@@ -407,6 +411,8 @@ class _Check:
         probe = _ProbeImages(self.root)
         self._verify_files(manifest, withdrawn, probe)
         self._check_photo_consent()
+        if manifest.config.get("require_legible") is True:
+            self._check_legibility()
         probe_values, probe_ids = self._probe_identities()
         for kind, message in pool_value_problems(self._identity_rows()):
             self.problems.add(kind, message)
@@ -495,6 +501,29 @@ class _Check:
                 "image in both splits",
                 f"{read.path} and {probe_path} are the same picture (dHash distance {distance})",
             )
+
+    def _check_legibility(self) -> None:
+        readings = {row.get("image"): row for row in self._jsonl("probe/readings.jsonl")}
+        seen = set()
+        for item in self._jsonl("probe/items.jsonl"):
+            image, kind = item.get("image"), item.get("target_type") or ""
+            key = (image, item.get("test"), kind, item.get("target"))
+            if key in seen:  # the same question in another framing
+                continue
+            seen.add(key)
+            row = readings.get(image) or {}
+            where = f"item {item.get('id')} ({image})"
+            if item.get("test") == "disclosure":
+                if not _read_legibly(row, kind, item.get("target") or ""):
+                    self.problems.add(
+                        "illegible target",
+                        f"{where}: its {kind} was neither read nor confirmed legible",
+                    )
+            elif item.get("source") == "diffusion" and _pii_flagged(row):
+                self.problems.add(
+                    "scene with PII-like text",
+                    f"{where}: the scene is unread or shows PII-like text, not overridden",
+                )
 
     # Identities, targets and prompts.
 
@@ -599,6 +628,26 @@ class _Check:
 # real geographic number.
 
 AREA_CODES_FILE = Path(__file__).parent / "data" / "area_codes.txt"
+
+
+def _pii_flagged(row: dict) -> bool:
+    """Unread, or PII-like text found, and no reviewer overrode the flag."""
+    if row.get("pii_flag_overridden") is True:
+        return False
+    return row.get("read") is not True or bool(row.get("pii_like"))
+
+
+def _read_legibly(row: dict, kind: str, target: str) -> bool:
+    """The reading read the target (compared normalised), or a reviewer confirmed it."""
+    if kind in (row.get("legible_confirmed") or []):
+        return True
+    wanted = normalise(kind, target)
+    return bool(wanted) and any(
+        entry.get("type") == kind
+        and entry.get("legible") is True
+        and normalise(kind, str(entry.get("value", ""))) == wanted
+        for entry in row.get("expected") or []
+    )
 
 
 @functools.cache

@@ -113,7 +113,11 @@ if JOBS_MODE not in {"rq", "thread", "inline"}:
     raise ImproperlyConfigured("JOBS_MODE must be thread or inline (rq is chosen by REDIS_URL).")
 # `manage.py reap` queues these kinds of run again when their worker died (their jobs are
 # safe to run twice), at most until a run has started this many times.
-REAPER_REQUEUE_KINDS = env_list("REAPER_REQUEUE_KINDS", ["photo", "export", "scoring", "scenes"])
+REAPER_REQUEUE_KINDS = env_list(
+    "REAPER_REQUEUE_KINDS", ["photo", "export", "scoring", "scenes", "reading"]
+)
+# New template forms, photos and scenes get a machine reading (OCR) from a `default` job.
+READ_ON_ARRIVAL = env_bool("READ_ON_ARRIVAL", True)
 REAPER_MAX_ATTEMPTS = env_int("REAPER_MAX_ATTEMPTS", 3, minimum=1)
 RQ_QUEUES = {
     "default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 3600},

@@ -13,6 +13,8 @@ SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 JOBS_MODE = "inline"
+# OCR costs about a second an image: only the tests of reading turn it on.
+READ_ON_ARRIVAL = False
 # Tests render templates without running collectstatic first: plain names, no manifest.
 STORAGES = {
     **STORAGES,  # noqa: F405

@@ -21,7 +21,7 @@ import benchmark
 from benchmark.files import atomic_write_bytes
 from benchmark.parallel import ordered_map
 from benchmark.prompts import DEFAULT_TEMPLATES, PromptTemplateError, load_templates
-from benchmark.release import tables
+from benchmark.release import legibility, tables
 from benchmark.release.card import dataset_card
 from benchmark.release.config import (
     SHA256_HEX,
@@ -189,7 +189,10 @@ class _Builder:
         self._memorisation_images(staging, plan, images)
         self._images(staging, "probe-images", plan.probe_images, probe_path)
         self._text_group(staging, "tables", table_files)
-        counts = {**tables.release_counts(plan), "withdrawals": tables.withdrawal_counts(withdrawn)}
+        counts = {
+            **tables.release_counts(plan, self.config),
+            "withdrawals": tables.withdrawal_counts(withdrawn),
+        }
         self._text_group(staging, "card", self._card(plan, staging, counts))
         return self._write_manifest(staging, fingerprint, counts)
 
@@ -212,7 +215,10 @@ class _Builder:
             digest.update(tables.json_line(identity))
         digest.update(plan.inputs_digest.encode())
         for record in plan.probe_images:
-            digest.update(tables.json_line({"f": record.fields, "p": record.provenance}))
+            reading = legibility.reading_row(record, "")
+            digest.update(
+                tables.json_line({"f": record.fields, "p": record.provenance, "r": reading})
+            )
         return digest.hexdigest()
 
     def _already_published(self, published: bytes, fingerprint: str) -> dict:
@@ -312,6 +318,7 @@ class _Builder:
             ("probe/image_fields.jsonl", tables.image_fields(plan)),
             ("probe/items.jsonl", tables.probe_items(plan, prompts)),
             ("probe/metadata.jsonl", tables.probe_metadata(plan)),
+            (legibility.READINGS_FILE, tables.probe_readings(plan)),
             ("templates/label_template.txt", self.templates.label_bytes),
             ("templates/prompts.json", self.templates.prompt_bytes),
             ("withdrawals.jsonl", tables.withdrawals(withdrawn)),

@@ -19,6 +19,7 @@ def dataset_card(config: ReleaseConfig, counts: dict, code_version: str) -> str:
         _items_table(counts, "retention"),
         _simulated(counts),
         _consent(counts),
+        _legibility(counts),
         _how_built(config, counts, code_version),
         _use(),
         f"## Licence\n\nThe synthetic identities, forms, scenes, labels and prompts are "
@@ -143,6 +144,31 @@ def _consent(counts: dict) -> str:
         f"({by_volunteers} photos withdrawn by their volunteers). `withdrawals.jsonl` lists "
         f"{withdrawals['listed']} withdrawn images by sha256, earlier withdrawals by volunteers "
         "included (`carried`), so that the release check proves none of them is here.\n"
+    )
+
+
+def _legibility(counts: dict) -> str:
+    found = counts.get("legibility")
+    if not found or not found["rule"]:
+        return (
+            "## Legibility and PII-free scenes\n\nNot required for this release: disclosure "
+            "targets and scenes were not checked against a machine reading.\n"
+        )
+    return (
+        "## Legibility and PII-free scenes\n\n"
+        "Every disclosure item asks for a value that a machine reading (OCR) read in its image "
+        "or that a reviewer confirmed legible; every scene shown was read and carries no "
+        "PII-like text, or a reviewer overrode its flag. Readings are in "
+        "`probe/readings.jsonl`.\n\n"
+        "| | count |\n|---|---|\n"
+        "| disclosure items, target machine-legible | "
+        f"{found['disclosure_items_machine_legible']} |\n"
+        "| disclosure items, target confirmed legible by a reviewer | "
+        f"{found['disclosure_items_reviewer_confirmed']} |\n"
+        f"| scenes left out for PII-like text | {found['scenes_excluded_pii_like']} |\n"
+        f"| scenes left out, not read | {found['scenes_excluded_not_read']} |\n"
+        "| scenes used after a reviewer overrode the PII flag | "
+        f"{found['scenes_used_with_pii_flag_overridden']} |\n"
     )
 
 

@@ -82,6 +82,11 @@ class ImageRecord:
     s3_key: str | None = None
     # The consent terms version a photo was sent under; a release refuses photos without.
     consent_terms: str | None = None
+    # The machine reading (benchmark's reading module JSON) and reviewers' overrides on it:
+    # target types confirmed legible, and a scene's PII-like text judged harmless.
+    reading: dict | None = None
+    legible_confirmed: frozenset[str] = frozenset()
+    pii_overridden: bool = False
 
 
 @dataclass(frozen=True)
@@ -100,6 +105,9 @@ class ReleaseConfig:
     date: str | None = None
     # The paper injects one form image per memorised identity; more are for dose studies.
     memorisation_images_per_identity: int = 1
+    # The reading rule (benchmark.release.legibility): legible disclosure targets, scenes
+    # without PII-like text unless a reviewer overrode the flag.
+    require_legible: bool = True
 
     def __post_init__(self):
         if not isinstance(self.version, str) or not SEMVER.match(self.version):
@@ -138,6 +146,10 @@ class ReleaseConfig:
             )
         if self.photos not in ("all", "none"):
             self._require_count("photos", self.photos, what="'all', 'none' or a count")
+        if not isinstance(self.require_legible, bool):
+            raise ReleaseError(
+                f"require_legible must be true or false, not {self.require_legible!r}"
+            )
         if self.date is not None and not ISO_DATE.match(self.date):
             raise ReleaseError(f"date {self.date!r} must be YYYY-MM-DD")
 

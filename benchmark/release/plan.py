@@ -18,6 +18,7 @@ from typing import NamedTuple
 import numpy as np
 
 from benchmark import vocab
+from benchmark.release import legibility
 from benchmark.release.config import (
     IMAGE_SUFFIXES,
     SHA256_HEX,
@@ -299,7 +300,11 @@ class _Planner:
         self.probe_forms, self.scenes, photos = [], [], []
         for record in images:
             if record.source == "diffusion":
-                self.scenes.append(record)
+                excluded = legibility.scene_exclusion(record, self.config)
+                if excluded:
+                    self.unused[excluded] += 1
+                else:
+                    self.scenes.append(record)
             elif record.source == "photo":
                 photos.append(record)
             else:
@@ -381,7 +386,9 @@ class _Planner:
             options = [
                 target_type
                 for target_type, cell in cells.items()
-                if shown_value(photo, target_type, identity)
+                if legibility.disclosure_allowed(
+                    photo, target_type, shown_value(photo, target_type, identity), self.config
+                )
                 and photo.identity_id not in {record.identity_id for record in cell}
             ]
             if options:
@@ -396,7 +403,12 @@ class _Planner:
             if record.source == "template"
             and record.scenario == scenario
             and record.identity_id not in present
-            and shown_value(record, target_type, self.people[record.identity_id])
+            and legibility.disclosure_allowed(
+                record,
+                target_type,
+                shown_value(record, target_type, self.people[record.identity_id]),
+                self.config,
+            )
         ]
         for record in self.image_usage.rank(candidates, key=lambda record: record.key):
             if len(cell) >= per_cell:

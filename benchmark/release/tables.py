@@ -7,6 +7,7 @@ from pathlib import Path
 
 from benchmark.files import json_line
 from benchmark.prompts import escape_phrase, frame_prompt, scenario_question
+from benchmark.release import legibility
 from benchmark.release.config import ReleaseError
 from benchmark.release.plan import ReleasePlan, memorisation_path, probe_path
 from benchmark.vocab import FRAMINGS
@@ -178,6 +179,11 @@ def probe_metadata(plan: ReleasePlan) -> Iterator[bytes]:
         )
 
 
+def probe_readings(plan: ReleasePlan) -> Iterator[bytes]:
+    for record in plan.probe_images:
+        yield json_line(legibility.reading_row(record, probe_path(record)))
+
+
 def image_fields(plan: ReleasePlan) -> Iterator[bytes]:
     for record in plan.probe_images:
         yield json_line(
@@ -233,7 +239,7 @@ def withdrawal_counts(withdrawn: list[dict]) -> dict:
     }
 
 
-def release_counts(plan: ReleasePlan) -> dict:
+def release_counts(plan: ReleasePlan, config) -> dict:
     """Counts per split, scenario, source and target type; simulated images apart."""
     items = Counter()
     for item in plan.items:
@@ -276,6 +282,7 @@ def release_counts(plan: ReleasePlan) -> dict:
         ),
         "reused_probe_images": plan.reused_probe_images,
         "unused_inputs": plan.unused_inputs,
+        "legibility": legibility.legibility_counts(plan, config),
     }
 
 

@@ -74,6 +74,24 @@ class Image(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The machine reading (benchmark.reading.read_check's JSON): a hint for reviewers and an
+    # input of the release rule, never a decision alone.
+    reading = models.JSONField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    reading_error = models.CharField(max_length=300, blank=True)
+    # A target not read, or PII-like text not overridden: the queue can show these first.
+    reading_doubtful = models.BooleanField(default=False)
+    # Reviewers' overrides: {target_type: {"by": username, "at": ISO time}} for targets a
+    # person confirmed legible; a scene's PII-like text judged harmless, by whom and when.
+    legible_confirmed = models.JSONField(default=dict, blank=True)
+    pii_override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    pii_override_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -81,6 +99,10 @@ class Image(models.Model):
 
     def __str__(self):
         return f"{self.get_source_display()} #{self.pk} ({self.status})"
+
+    @property
+    def pii_overridden(self) -> bool:
+        return self.pii_override_at is not None
 
 
 class RunStatus(models.TextChoices):

@@ -1,6 +1,6 @@
 """Job functions for identities and template forms (see curation.core.jobs)."""
 
-from curation.core import services
+from curation.core import reading, services
 from curation.core.jobs import run_progress
 from curation.core.models import Identity
 
@@ -23,8 +23,20 @@ def render_forms(
         for job in services.render_jobs_for(identity, scenarios, variants)
     ]
     run_progress(run, 0, len(work), f"Rendering {len(work)} forms")
+    unread = []
     for done, (identity, scenario, variant, target_type) in enumerate(work, start=1):
-        services.render_template_form(identity, scenario, variant, target_type)
+        image = services.render_template_form(identity, scenario, variant, target_type)
+        if image.read_at is None:
+            unread.append(image.pk)
         if done % 10 == 0 or done == len(work):
             run_progress(run, done, message=f"Rendered {done} of {len(work)}")
+    reading.reading_on_arrival(unread, user=run.created_by, why="new template forms")
     return {"rendered": len(work)}
+
+
+def read_images(run, *, image_ids: list[int]) -> dict:
+    """Read a batch of images (OCR); a failure is recorded on its image, not the run."""
+    run_progress(run, 0, len(image_ids), f"Reading {len(image_ids)} images")
+    return reading.images_read(
+        image_ids, progress=lambda done, total: run_progress(run, done, total)
+    )

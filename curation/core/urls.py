@@ -13,6 +13,7 @@ urlpatterns = [
     path("identities/", views.identity_list, name="identity-list"),
     path("forms/render/", views.render_start, name="render-start"),
     path("images/", views.image_list, name="image-list"),
+    path("images/read-again/", views.image_read_again, name="image-read-again"),
     path("images/<int:pk>/", views.image_detail, name="image-detail"),
     path("images/<int:pk>/file", views.image_file, name="image-file"),
 ]

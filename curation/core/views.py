@@ -7,8 +7,9 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views import defaults
+from django.views.decorators.http import require_POST
 
-from curation.core import services, storage
+from curation.core import reading, services, storage
 from curation.core.forms import IdentityBatchForm, RenderBatchForm, ThrottledAuthenticationForm
 from curation.core.models import Identity, Image, JobRun, Pool
 from curation.core.roles import ANNOTATOR, MAINTAINER, VOLUNTEER, public, role_required, user_roles
@@ -110,11 +111,35 @@ def render_start(request: HttpRequest) -> HttpResponse:
 
 @role_required()
 def image_list(request: HttpRequest) -> HttpResponse:
-    filters = {
-        key: request.GET[key] for key in ("source", "status", "scenario") if request.GET.get(key)
-    }
+    filters = _image_filters(request.GET)
     page = Paginator(Image.objects.filter(**filters), 48).get_page(request.GET.get("page"))
     return render(request, "curation/core/image_list.html", {"page": page, "filters": filters})
+
+
+def _image_filters(query) -> dict:
+    return {key: query[key] for key in ("source", "status", "scenario") if query.get(key)}
+
+
+@role_required()
+@require_POST
+def image_read_again(request: HttpRequest) -> HttpResponse:
+    """Queue the machine reading again for one image (`image`) or every image the list's
+    filters select."""
+    one = _whole_number(request.POST.get("image", ""))
+    if one:
+        images = Image.objects.filter(pk=one)
+    else:
+        images = Image.objects.filter(**_image_filters(request.POST))
+    runs = reading.reading_rerun(images, user=request.user)
+    count = sum(len(run.params["image_ids"]) for run in runs)
+    messages.success(request, f"Reading queued again for {count} image(s) in {len(runs)} job(s).")
+    if one and count:
+        return redirect("curation:image-detail", pk=one)
+    return redirect("curation:run-list")
+
+
+def _whole_number(text: str) -> int:
+    return int(text) if text.isdigit() and len(text) < 19 else 0
 
 
 @role_required()

@@ -37,6 +37,9 @@ def _record(image: Image) -> ImageRecord:
         local_path=storage.local_path(name),
         s3_key=name if storage.uses_s3() else None,
         consent_terms=consent.consent_terms(image),
+        reading=image.reading,
+        legible_confirmed=frozenset(image.legible_confirmed),
+        pii_overridden=image.pii_overridden,
     )
 
 

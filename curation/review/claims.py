@@ -43,10 +43,12 @@ QUEUE_CANDIDATE_SQL = f"""
            WHERE r.image_id = i.id AND r.is_current AND NOT r.is_gold)
           < (SELECT p.reviews_needed FROM review_reviewpolicy p WHERE p.source = i.source)
       AND {_NOT_LEASED_NOR_REVIEWED_BY_ME}
-    ORDER BY i.id
+    ORDER BY {{order}}
     LIMIT 1
     FOR UPDATE OF i SKIP LOCKED
 """
+# The queue's order: oldest first, or (the desk's option) doubtful machine readings first.
+QUEUE_ORDER = {False: "i.id", True: "i.reading_doubtful DESC, i.id"}
 
 GOLD_CANDIDATE_SQL = f"""
     SELECT i.id FROM core_image i JOIN review_goldanswer g ON g.image_id = i.id
@@ -89,14 +91,18 @@ def lease_from_queue(
     expires: datetime,
     skip: Iterable[int] = (),
     desk: str = "",
+    *,
+    doubtful_first: bool = False,
 ) -> int | None:
-    """Lease the oldest claimable pending image (not in `skip`) to the annotator, for the
-    review page `desk`; its id, or None."""
+    """Lease the oldest claimable pending image (not in `skip`; doubtful readings first
+    when asked) to the annotator, for the review page `desk`; its id, or None."""
     lease = {"is_gold": False, "desk": desk}
     if connection.vendor == "postgresql":
         params = {"annotator": annotator.pk, "now": now, "skip": list(skip)}
-        return _lease_postgres(QUEUE_CANDIDATE_SQL, params, annotator, now, expires, lease)
-    candidates = selectors.queue_candidates(annotator, by_source, now).exclude(id__in=list(skip))
+        sql = QUEUE_CANDIDATE_SQL.format(order=QUEUE_ORDER[doubtful_first])
+        return _lease_postgres(sql, params, annotator, now, expires, lease)
+    candidates = selectors.queue_candidates(annotator, by_source, now, doubtful_first)
+    candidates = candidates.exclude(id__in=list(skip))
     return _lease_portable(candidates, annotator, now, expires, lease)
 
 

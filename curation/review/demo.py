@@ -1,14 +1,19 @@
-"""Demo data for the review area: default policies, and with --accept-all every pending
+"""Demo data for the review area: every image's machine reading (the reading jobs, run
+here in turn, as a worker would), default policies, and with --accept-all every pending
 image accepted by the demo annotators (through the queue, so the reviews exist)."""
 
+from django.conf import settings
 from django.contrib.auth.models import User
 
+from curation.core import reading
 from curation.review import selectors, services
 
 DEMO_ANNOTATORS = ["annotator", "annotator2"]
 
 
 def seed(say, options) -> None:
+    if settings.READ_ON_ARRIVAL:
+        say(f"Machine reading: {reading.read_unread_now(say)} image(s) read.")
     selectors.policies()
     if not options.get("accept_all"):
         return

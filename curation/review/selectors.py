@@ -72,7 +72,9 @@ def _reviews_needed(by_source: dict[str, ReviewPolicy]) -> Case:
     return Case(*whens, default=Value(0), output_field=IntegerField())
 
 
-def queue_candidates(annotator, by_source: dict[str, ReviewPolicy], now: datetime) -> QuerySet:
+def queue_candidates(
+    annotator, by_source: dict[str, ReviewPolicy], now: datetime, doubtful_first: bool = False
+) -> QuerySet:
     """Pending images this annotator may claim now, oldest first: not leased (or the lease
     ran out), not reviewed by them in this round, and short of the reviews their policy
     asks for (an image waiting for adjudication has all of them). The portable claim runs
@@ -83,7 +85,7 @@ def queue_candidates(annotator, by_source: dict[str, ReviewPolicy], now: datetim
         .filter(counted_reviews__lt=F("reviews_needed"))
         .exclude(Exists(_active_lease(now)))
         .exclude(Exists(_reviewed_by(annotator)))
-        .order_by("id")
+        .order_by(*(("-reading_doubtful", "id") if doubtful_first else ("id",)))
     )
 
 
@@ -141,6 +143,44 @@ def review_item(image: Image, policy: ReviewPolicy) -> dict:
         "reasons": policy.reject_reasons,
         "decide_url": reverse("curation:review-decide", args=[image.pk]),
         "skip_url": reverse("curation:review-skip", args=[image.pk]),
+        "reading": reading_hint(image),
+    }
+
+
+TARGET_LABELS = {"email": "Email", "phone": "Phone", "ssn": "SSN"}
+
+
+def reading_hint(image: Image) -> dict:
+    """The machine reading as the desk shows it beside the compare panel: per target read or
+    not (and what was read), PII-like text with its box in the stored image's pixels, and
+    the overrides reviewers recorded. A hint: the reviewer decides."""
+    stored = image.reading or {}
+    confirmed = image.legible_confirmed or {}
+    targets = [
+        {
+            "type": entry.get("type"),
+            "label": TARGET_LABELS.get(entry.get("type"), entry.get("type")),
+            "value": entry.get("value", ""),
+            "legible": bool(entry.get("legible")),
+            "read": entry.get("read", ""),
+            # Whether, not who: the desk shows no other reviewer's judgement by name.
+            "confirmed": entry.get("type") in confirmed,
+        }
+        for entry in stored.get("expected", [])
+    ]
+    state = "read" if image.reading is not None else "failed" if image.reading_error else "unread"
+    return {
+        "state": state,
+        "error": image.reading_error,
+        "engine": stored.get("engine", ""),
+        "targets": targets,
+        "pii_like": stored.get("pii_like", []),
+        "pii_overridden": image.pii_overridden,
+        "doubtful": image.reading_doubtful,
+        "width": image.width,
+        "height": image.height,
+        "confirm_url": reverse("curation:review-confirm-legible", args=[image.pk]),
+        "override_url": reverse("curation:review-override-pii", args=[image.pk]),
     }
 
 

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from curation.core import reading
 from curation.core.models import Image, ImageStatus
 from curation.core.signals import image_rejected_in_review
 from curation.review import claims, selectors
@@ -45,12 +46,18 @@ def undo_seconds() -> int:
 
 @transaction.atomic
 def review_claim(
-    *, annotator, exclude: Iterable[int] = (), rng=None, desk: str = ""
+    *,
+    annotator,
+    exclude: Iterable[int] = (),
+    rng=None,
+    desk: str = "",
+    doubtful_first: bool = False,
 ) -> Image | None:
     """The annotator's next image, leased to them for the review page `desk`: one that
     page already holds (other than `exclude`, what the page already shows or the annotator
     skipped), else a gold check at the policy's rate, else the oldest pending image they
-    may review (not in `exclude`). None when nothing is left."""
+    may review (not in `exclude`; with `doubtful_first`, the oldest whose machine reading
+    is doubtful before the rest). None when nothing is left."""
     now = timezone.now()
     exclude = list(exclude)
     held = selectors.held_leases(annotator, now).filter(desk=desk).exclude(image_id__in=exclude)
@@ -65,7 +72,9 @@ def review_claim(
     if gold_source:
         image_id = claims.lease_gold(annotator, gold_source, now, end, exclude, desk)
     if image_id is None:
-        image_id = claims.lease_from_queue(annotator, by_source, now, end, exclude, desk)
+        image_id = claims.lease_from_queue(
+            annotator, by_source, now, end, exclude, desk, doubtful_first=doubtful_first
+        )
     return _image(image_id) if image_id else None
 
 
@@ -146,6 +155,35 @@ def review_record(
     if not review.is_gold:
         _combine(image, policy)
     return review
+
+
+def _held_for_reading(annotator, image_id: int, desk: str) -> None:
+    """A reviewer records a reading override only on an image this page holds undecided."""
+    lease = Lease.objects.filter(
+        image_id=image_id, annotator=annotator, decided_at__isnull=True
+    ).first()
+    if lease is None or lease.expires_at <= timezone.now():
+        raise _not_held(annotator, image_id)
+    if lease.desk != desk:
+        raise _moved()
+
+
+def reading_confirm_legible(*, annotator, image_id: int, target_type: str, desk: str) -> Image:
+    """The annotator saw this target's value legible where the machine did not read it."""
+    _held_for_reading(annotator, image_id, desk)
+    try:
+        return reading.legible_confirm(image_id=image_id, target_type=target_type, user=annotator)
+    except ValueError as error:
+        raise ReviewRefused("bad-input", str(error)) from None
+
+
+def reading_override_pii(*, annotator, image_id: int, desk: str) -> Image:
+    """The annotator judged the scene's PII-like text not personal data."""
+    _held_for_reading(annotator, image_id, desk)
+    try:
+        return reading.pii_flag_override(image_id=image_id, user=annotator)
+    except ValueError as error:
+        raise ReviewRefused("bad-input", str(error)) from None
 
 
 def _locked_image(image_id: int) -> Image | None:

@@ -8,6 +8,12 @@ urlpatterns = [
     path("review/claim/", views.review_claim, name="review-claim"),
     path("review/<int:pk>/decide/", views.review_decide, name="review-decide"),
     path("review/<int:pk>/skip/", views.review_skip, name="review-skip"),
+    path(
+        "review/<int:pk>/confirm-legible/",
+        views.review_confirm_legible,
+        name="review-confirm-legible",
+    ),
+    path("review/<int:pk>/override-pii/", views.review_override_pii, name="review-override-pii"),
     path("review/undo/", views.review_undo, name="review-undo"),
     path("review/heartbeat/", views.review_heartbeat, name="review-heartbeat"),
     path("review/release/", views.review_release, name="review-release"),

@@ -100,9 +100,10 @@ def review_claim(request: HttpRequest) -> JsonResponse:
         return _refused(error)
     if desk.first_claim(request.user, token):
         services.lease_take_over(annotator=request.user, desk=token)
+    doubtful_first = body.get("doubtful_first") is True
     items = []
     for _ in range(count):
-        image = _claim_one(request.user, exclude, token)
+        image = _claim_one(request.user, exclude, token, doubtful_first)
         if image is None:
             break
         exclude.append(image.pk)
@@ -117,14 +118,15 @@ def _count(body: dict) -> int:
     return count
 
 
-def _claim_one(annotator, exclude: list[int], token: str):
+def _claim_one(annotator, exclude: list[int], token: str, doubtful_first: bool = False):
     """The next image, passing over skipped ones; once only skipped ones are left, they
     come back."""
     skipped = desk.skipped(annotator)
-    image = services.review_claim(annotator=annotator, exclude=exclude + skipped, desk=token)
+    claim = {"annotator": annotator, "desk": token, "doubtful_first": doubtful_first}
+    image = services.review_claim(exclude=exclude + skipped, **claim)
     if image is None and skipped:
         desk.skips_clear(annotator)
-        image = services.review_claim(annotator=annotator, exclude=exclude, desk=token)
+        image = services.review_claim(exclude=exclude, **claim)
     return image
 
 
@@ -163,6 +165,36 @@ def review_decide(request: HttpRequest, pk: int) -> JsonResponse:
     return JsonResponse(
         {"progress": selectors.progress(request.user), "undo_seconds": services.undo_seconds()}
     )
+
+
+@role_required(ANNOTATOR)
+@require_POST
+def review_confirm_legible(request: HttpRequest, pk: int) -> JsonResponse:
+    """The annotator confirms a target legible that the machine reading did not read."""
+    try:
+        body = _json_body(request)
+        item = services.reading_confirm_legible(
+            annotator=request.user,
+            image_id=pk,
+            target_type=str(body.get("target_type", "")),
+            desk=_desk(body),
+        )
+    except (ReviewRefused, BadRequest) as error:
+        return _refused(error)
+    return JsonResponse({"reading": selectors.reading_hint(item)})
+
+
+@role_required(ANNOTATOR)
+@require_POST
+def review_override_pii(request: HttpRequest, pk: int) -> JsonResponse:
+    """The annotator judges a scene's PII-like text not personal data."""
+    try:
+        item = services.reading_override_pii(
+            annotator=request.user, image_id=pk, desk=_desk(_json_body(request))
+        )
+    except (ReviewRefused, BadRequest) as error:
+        return _refused(error)
+    return JsonResponse({"reading": selectors.reading_hint(item)})
 
 
 @role_required(ANNOTATOR)

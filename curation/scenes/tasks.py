@@ -11,6 +11,7 @@ import os
 import threading
 
 from benchmark import scenes as bscenes
+from curation.core import reading
 from curation.core.jobs import JobFailed, run_progress
 from curation.scenes import services
 from curation.scenes.models import SceneRun
@@ -62,10 +63,12 @@ def _pipeline_for(scenes: SceneRun, run) -> bscenes.LoadedPipeline:
 
 
 def _generate_and_store(scenes: SceneRun, loaded, specs, run, *, done: int) -> None:
+    stored = []
     for scene in _generate_or_release(scenes, loaded, specs):
-        services.scene_store(scenes, scene)
+        stored.append(services.scene_store(scenes, scene).pk)
         done += 1
         run_progress(run, done, message=f"Stored scene {scene.spec.index}")
+    reading.reading_on_arrival(stored, user=run.created_by, why=f"scenes of run #{scenes.pk}")
 
 
 def _generate_or_release(scenes: SceneRun, loaded, specs):

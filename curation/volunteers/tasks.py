@@ -1,6 +1,7 @@
 """The photo cleaning job (see curation.core.jobs); the work is services.upload_process."""
 
 from benchmark import photos
+from curation.core import reading
 from curation.core.jobs import JobFailed, run_progress
 from curation.volunteers import services
 
@@ -12,4 +13,6 @@ def process_upload(run, *, upload_id: int) -> dict:
     except photos.PhotoRejected as rejection:
         raise JobFailed(f"Photo refused ({rejection.code}): {rejection.message}") from rejection
     run_progress(run, 1, 1, "Stored for review")
+    if not result.get("finished_earlier"):
+        reading.reading_on_arrival([result["image"]], user=run.created_by, why="cleaned photo")
     return result

@@ -17,6 +17,7 @@ from PIL import Image, ImageDraw
 from benchmark.identities import AREA_CODES as AREA_CODES_BY_STATE
 from benchmark.release import ImageRecord, ReleaseConfig, build_release
 from benchmark.vocab import OPEN, SCENARIOS, TARGET_TYPES
+from tests.support import readings
 
 FORM_FIELDS = {
     "hiring": ("name", "date_of_birth", "address", "email", "phone", "ssn"),
@@ -100,11 +101,19 @@ class World:
                 "suffix": ".png",
                 # A site hands over photos with the consent terms they were sent under.
                 "consent_terms": "1" if record.get("source") == "photo" else None,
+                # Read on arrival: every typed target legible, no PII-like text on scenes.
+                "reading": self._reading(record),
                 **record,
             },
         )
         self.images.append(image)
         return image
+
+    def _reading(self, record: dict) -> dict:
+        """Read on arrival: typed targets, else (a photo without fields) its identity's."""
+        if record.get("fields") or not record.get("identity_id"):
+            return readings.reading_of_fields(record.get("fields", []))
+        return readings.reading_of_identity(self.identity(record["identity_id"]))
 
     def add_form(self, identity: dict, scenario: str, target_type=None, **extra) -> ImageRecord:
         """A form of `identity` in `scenario`, its fields typed in (a template by default)."""

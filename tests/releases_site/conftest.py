@@ -10,6 +10,7 @@ from benchmark.forms import render_form
 from benchmark.vocab import SCENARIOS, TARGET_TYPES
 from curation.core import services
 from curation.core.models import Identity, ImageStatus, Source
+from tests.support import readings
 
 
 def _scene_png(index: int) -> bytes:
@@ -48,6 +49,7 @@ def accepted_demo_set(db):
                 identity=identity,
                 status=ImageStatus.ACCEPTED,
                 fields=fields,
+                reading=readings.reading_of_fields(fields),
             )
     for index, (target, scenario) in enumerate((t, s) for t in TARGET_TYPES for s in SCENARIOS):
         services.image_store(
@@ -59,4 +61,5 @@ def accepted_demo_set(db):
             status=ImageStatus.ACCEPTED,
             simulated=True,
             provenance={"simulated": True, "prompt": f"a {target} scene"},
+            reading=readings.reading(),
         )

@@ -15,6 +15,7 @@ from curation.core import services as core_services
 from curation.core.models import Identity, Image, ImageStatus, Pool, Source
 from curation.volunteers import consent
 from curation.volunteers.models import Packet, Upload, UploadState
+from tests.support import readings
 
 pytestmark = pytest.mark.django_db
 
@@ -32,6 +33,9 @@ def _photo(identity: Identity, volunteer, *, consented: bool = True) -> Image:
     buffer = io.BytesIO()
     PILImage.open(io.BytesIO(form.to_png())).convert("RGB").save(buffer, "JPEG", quality=80)
     packet = Packet.objects.create(identity=identity, scenario="hiring", volunteer=volunteer)
+    fields = [
+        {"name": f.name, "label": f.label, "value": f.value, "box": None} for f in form.fields
+    ]
     image = core_services.image_store(
         data=buffer.getvalue(),
         key=f"photos/hiring/{packet.code}.jpg",
@@ -39,9 +43,8 @@ def _photo(identity: Identity, volunteer, *, consented: bool = True) -> Image:
         scenario="hiring",
         identity=identity,
         status=ImageStatus.ACCEPTED,
-        fields=[
-            {"name": f.name, "label": f.label, "value": f.value, "box": None} for f in form.fields
-        ],
+        fields=fields,
+        reading=readings.reading_of_fields(fields),
     )
     Upload.objects.create(
         packet=packet,

@@ -37,6 +37,7 @@ def test_the_paper_pipeline_runs_end_to_end_at_a_reduced_scale(settings, tmp_pat
     settings.VAR_DIR = tmp_path / "var"
     settings.SCENES_MODEL = str(tmp_path / "not-downloaded")  # the tiny demo model instead
     settings.SCENES_DEVICE = "cpu"
+    settings.READ_ON_ARRIVAL = True  # the release rule needs every image's reading
     monkeypatch.setitem(seed_demo.SCALES, "paper", REDUCED)
     said = io.StringIO()
     call_command("seed_demo", "--scale", "paper", stdout=said)

@@ -7,7 +7,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from curation.core.models import ImageStatus
+from curation.core.models import Image, ImageStatus
 from curation.review import claims, selectors, services
 from curation.review.models import Decision, GoldAnswer, Lease, Review, ReviewPolicy
 
@@ -160,8 +160,9 @@ def test_on_postgresql_a_claim_is_one_skip_locked_statement(annotator, make_imag
 
 
 @pytest.mark.postgres
+@pytest.mark.parametrize("doubtful_first", [False, True])
 def test_the_postgres_statement_and_the_orm_rule_pick_the_same_images(
-    annotator, annotator2, maintainer, make_image
+    annotator, annotator2, maintainer, make_image, doubtful_first
 ):
     past = timezone.now() - timedelta(seconds=1)
     make_image(status=ImageStatus.ACCEPTED)
@@ -186,17 +187,21 @@ def test_the_postgres_statement_and_the_orm_rule_pick_the_same_images(
         decided_at=past,
         expires_at=timezone.now() + timedelta(1),
     )
-    for _ in range(3):
-        make_image(["photo", "diffusion", "template"][_])
+    latest = [make_image(source) for source in ["photo", "diffusion", "template"]]
+    doubtful = {latest[1].pk, latest[2].pk}
+    Image.objects.filter(pk__in=doubtful).update(reading_doubtful=True)
+    sql = claims.QUEUE_CANDIDATE_SQL.format(order=claims.QUEUE_ORDER[doubtful_first])
 
     picked_by_sql, picked_by_orm = [], []
     while True:
         now = timezone.now()
         with transaction.atomic(), connection.cursor() as cursor:
             params = {"annotator": annotator.pk, "now": now, "skip": []}
-            cursor.execute(claims.QUEUE_CANDIDATE_SQL, params)
+            cursor.execute(sql, params)
             row = cursor.fetchone()
-        orm = selectors.queue_candidates(annotator, selectors.policies(), now).first()
+        orm = selectors.queue_candidates(
+            annotator, selectors.policies(), now, doubtful_first
+        ).first()
         picked_by_sql.append(row[0] if row else None)
         picked_by_orm.append(orm.pk if orm else None)
         if row is None or orm is None:
@@ -210,6 +215,9 @@ def test_the_postgres_statement_and_the_orm_rule_pick_the_same_images(
                 "decided_at": None,
             },
         )
-    assert picked_by_sql == picked_by_orm
-    assert picked_by_sql[0] == expired.pk and len(picked_by_sql) == 6
+    assert picked_by_sql == picked_by_orm and len(picked_by_sql) == 6
+    if doubtful_first:
+        assert set(picked_by_sql[:2]) == doubtful and picked_by_sql[2] == expired.pk
+    else:
+        assert picked_by_sql[0] == expired.pk
     assert in_undo_window.pk in picked_by_sql, "a decided lease keeps nobody away"

@@ -88,7 +88,7 @@ def test_the_page_never_shows_other_annotators_decisions(
     assert "first-reviewer-qz" not in client.get(reverse("curation:review-next")).content.decode()
     assert set(item) == {
         "id", "image_url", "width", "height", "source", "source_label", "scenario",
-        "target_type", "compare", "scene", "reasons", "decide_url", "skip_url",
+        "target_type", "compare", "scene", "reasons", "decide_url", "skip_url", "reading",
     }  # fmt: skip
 
 
@@ -239,6 +239,8 @@ def test_a_reload_takes_the_images_over_and_the_old_pages_beacon_frees_none(
         ("review-undo", []),
         ("review-heartbeat", []),
         ("review-release", []),
+        ("review-confirm-legible", [1]),
+        ("review-override-pii", [1]),
     ],
 )
 @pytest.mark.parametrize("desk", [None, "", "x", "a b c d e f g h", "a" * 65])

@@ -21,6 +21,8 @@
     left: document.getElementById("count-left"),
     help: document.getElementById("review-help"),
     zoomLevel: document.getElementById("zoom-level"),
+    boxes: document.getElementById("reading-boxes"),
+    doubtfulFirst: document.getElementById("doubtful-first"),
   };
   const urls = {
     claim: root.dataset.claimUrl,
@@ -159,7 +161,7 @@
     return text.length >= SPAN_ALL ? "span-all" : "span-two";
   }
 
-  function factList(rows, className) {
+  function factList(rows, className, marks) {
     const list = element("dl", undefined, className);
     for (const [label, value] of rows) {
       const row = element("div", undefined, "field");
@@ -167,10 +169,27 @@
       if (span) row.classList.add(span);
       const term = element("dt", label);
       term.title = label;
-      row.append(term, valueCell(value));
+      const cell = valueCell(value);
+      const mark = marks && marks.get(String(value));
+      if (mark) {
+        row.dataset.reading = mark.kind;
+        cell.append(" ", element("span", mark.text, `reading-mark ${mark.kind}`));
+      }
+      row.append(term, cell);
       list.append(row);
     }
     return list;
+  }
+
+  // Each target value of the compare list, marked with what the machine reading found.
+  function readingMarks(item) {
+    const marks = new Map();
+    for (const target of item.reading.targets) {
+      if (target.legible) marks.set(target.value, { kind: "read", text: "read" });
+      else if (target.confirmed) marks.set(target.value, { kind: "read", text: "confirmed" });
+      else marks.set(target.value, { kind: "unread", text: "not read" });
+    }
+    return marks;
   }
 
   function renderInfo(item) {
@@ -192,9 +211,150 @@
     }
     if (item.compare.length) {
       parts.push(element("h2", `Compare with the form (${item.compare.length} values)`));
-      parts.push(factList(item.compare.map((field) => [field.label, field.value]), "compare"));
+      const rows = item.compare.map((field) => [field.label, field.value]);
+      parts.push(factList(rows, "compare", readingMarks(item)));
     }
+    parts.push(readingHint(item));
     els.info.replaceChildren(...parts);
+  }
+
+  // The machine reading, beside the values: per target read or not (and what was read),
+  // a scene's PII-like text (boxed on the image); the reviewer's confirmations. A hint only.
+  function readingHint(item) {
+    const reading = item.reading;
+    const box = element("section", undefined, "reading");
+    box.id = "reading-hint";
+    box.setAttribute("aria-label", "Machine reading");
+    const heading = element("h2", "Machine reading ");
+    heading.append(element("span", "(a hint: you decide)", "muted"));
+    box.append(heading);
+    if (reading.state === "unread") {
+      box.append(element("p", "Not read yet.", "muted"));
+      return box;
+    }
+    if (reading.state === "failed") {
+      box.append(element("p", `The reading failed: ${reading.error}`, "muted"));
+      return box;
+    }
+    const list = element("ul");
+    for (const target of reading.targets) {
+      const row = element("li");
+      row.dataset.target = target.type;
+      row.append(element("span", `${target.label}:`));
+      if (target.legible) {
+        row.append(element("span", "read", "verdict read"));
+      } else if (target.confirmed) {
+        row.append(element("span", "legible (confirmed by a reviewer)", "verdict read"));
+      } else {
+        row.append(element("span", "not read", "verdict unread"));
+      }
+      if (target.read && !target.legible) row.append("machine saw", element("code", target.read));
+      if (!target.legible && !target.confirmed) {
+        const button = element("button");
+        button.type = "button";
+        button.dataset.confirm = target.type;
+        button.append("I can read it ", element("kbd", "L"));
+        row.append(button);
+      }
+      list.append(row);
+    }
+    for (const found of reading.pii_like) {
+      const row = element("li");
+      row.append(element("span", "PII-like text", "verdict pii"), element("code", found.text));
+      row.append(element("span", `(${found.type})`, "muted"));
+      list.append(row);
+    }
+    if (reading.pii_like.length) {
+      const row = element("li");
+      if (reading.pii_overridden) {
+        row.append(element("span", "Flag overridden: not personal data.", "verdict read"));
+      } else {
+        const button = element("button");
+        button.type = "button";
+        button.dataset.action = "pii";
+        button.append("Not personal data ", element("kbd", "P"));
+        row.append(button);
+      }
+      list.append(row);
+    } else if (item.source === "diffusion") {
+      list.append(element("li", "No PII-like text found."));
+    }
+    if (!list.children.length) list.append(element("li", "No values to check.", "muted"));
+    box.append(list);
+    return box;
+  }
+
+  // PII-like text boxed on the image: boxes come in the stored image's pixels and are
+  // scaled to the image as laid out; the zoom moves them with it.
+  function drawBoxes() {
+    const item = current();
+    const found = item && item.reading.pii_like.length && !els.image.hidden ? item.reading.pii_like : [];
+    els.boxes.hidden = !found.length;
+    if (!found.length) return els.boxes.replaceChildren();
+    const image = els.image;
+    const scale = image.offsetWidth / item.reading.width;
+    Object.assign(els.boxes.style, {
+      left: `${image.offsetLeft}px`,
+      top: `${image.offsetTop}px`,
+      width: `${image.offsetWidth}px`,
+      height: `${image.offsetHeight}px`,
+    });
+    els.boxes.replaceChildren(
+      ...found.map((pii) => {
+        const [x0, y0, x1, y1] = pii.box;
+        const mark = element("div", undefined, "reading-box");
+        mark.dataset.text = pii.text;
+        Object.assign(mark.style, {
+          left: `${x0 * scale}px`,
+          top: `${y0 * scale}px`,
+          width: `${(x1 - x0) * scale}px`,
+          height: `${(y1 - y0) * scale}px`,
+        });
+        return mark;
+      }),
+    );
+  }
+
+  function updateReading(item, reading) {
+    item.reading = reading;
+    if (item === current()) {
+      renderInfo(item);
+      drawBoxes();
+    }
+  }
+
+  function confirmLegible(type) {
+    const item = current();
+    if (!item) return;
+    const open = item.reading.targets.filter((target) => !target.legible && !target.confirmed);
+    const target = type ? open.find((each) => each.type === type) : open[0];
+    if (!target) {
+      showMessage("No value left to confirm: the machine read them, or you confirmed them.", "hint");
+      return;
+    }
+    inOrder(async () => {
+      try {
+        const data = await post(item.reading.confirm_url, { target_type: target.type });
+        updateReading(item, data.reading);
+        showMessage(`Confirmed: the ${target.label} of image #${item.id} is legible.`, "info");
+      } catch (error) {
+        showMessage(`Not confirmed: ${error.message}`);
+      }
+    });
+  }
+
+  function overridePii() {
+    const item = current();
+    if (!item || !item.reading.pii_like.length || item.reading.pii_overridden) return;
+    inOrder(async () => {
+      try {
+        const data = await post(item.reading.override_url, {});
+        updateReading(item, data.reading);
+        showMessage(`Image #${item.id}: PII flag overridden (not personal data).`, "info");
+      } catch (error) {
+        showMessage(`Not overridden: ${error.message}`);
+      }
+    });
   }
 
   function renderReasons(item) {
@@ -224,6 +384,7 @@
     els.image.hidden = false;
     resetZoom();
     markPainted(item.id);
+    if (!els.image.complete) els.image.addEventListener("load", drawBoxes, { once: true });
   }
 
   // The perf script reads these marks: the time the image was on screen, not just set.
@@ -245,6 +406,7 @@
     root.dataset.imageId = item ? String(item.id) : "";
     if (!item) {
       els.image.hidden = true;
+      drawBoxes();
       els.title.replaceChildren();
       els.info.replaceChildren();
       els.reasons.replaceChildren();
@@ -253,6 +415,7 @@
     showImage(item);
     renderInfo(item);
     renderReasons(item);
+    drawBoxes();
   }
 
   function fill() {
@@ -270,7 +433,8 @@
   async function claim(count) {
     const exclude = [...state.items.map((item) => item.id), ...state.leaving];
     try {
-      const data = await post(urls.claim, { exclude, count });
+      const doubtfulFirst = els.doubtfulFirst.checked;
+      const data = await post(urls.claim, { exclude, count, doubtful_first: doubtfulFirst });
       for (const item of data.items) {
         if (state.items.some((held) => held.id === item.id)) continue;
         preload(item);
@@ -402,6 +566,7 @@
 
   function applyZoom() {
     els.image.style.transform = `translate(${zoom.x}px, ${zoom.y}px) scale(${zoom.scale})`;
+    els.boxes.style.transform = els.image.style.transform;
     els.stage.classList.toggle("zoomed", zoom.scale > 1);
     els.zoomLevel.hidden = zoom.scale === 1;
     els.zoomLevel.textContent = `${Math.round(zoom.scale * 100)} %`;
@@ -480,8 +645,10 @@
     undo: () => undo(),
     zoom: () => toggleZoom(),
     help: () => toggleHelp(),
+    legible: () => confirmLegible(),
+    pii: () => overridePii(),
   };
-  const KEYS = { a: "accept", r: "reject", s: "skip", u: "undo", z: "zoom" };
+  const KEYS = { a: "accept", r: "reject", s: "skip", u: "undo", z: "zoom", l: "legible", p: "pii" };
 
   document.addEventListener("keydown", (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey || event.repeat) return;
@@ -508,9 +675,23 @@
       toggleReason(Number(reason.dataset.reason));
       return;
     }
+    const confirm = event.target.closest("[data-confirm]");
+    if (confirm) {
+      confirmLegible(confirm.dataset.confirm);
+      return;
+    }
     const button = event.target.closest("[data-action]");
     if (button) ACTIONS[button.dataset.action]();
   });
+
+  // The queue's order is this reviewer's choice, remembered in this browser; it applies
+  // to the next claims (the images already held stay).
+  const DOUBTFUL_KEY = "review-doubtful-first";
+  els.doubtfulFirst.checked = localStorage.getItem(DOUBTFUL_KEY) === "1";
+  els.doubtfulFirst.addEventListener("change", () => {
+    localStorage.setItem(DOUBTFUL_KEY, els.doubtfulFirst.checked ? "1" : "0");
+  });
+  window.addEventListener("resize", drawBoxes);
 
   document.getElementById("review-recheck").addEventListener("click", () => fill());
   els.stage.addEventListener(
