@@ -18,7 +18,7 @@ from benchmark import vocab
 from benchmark.release.plan import shown_value
 from curation.core import storage
 from curation.core.jobs import run_now, start_job
-from curation.core.models import Image, Source
+from curation.core.models import Image, Pool, Source
 
 log = logging.getLogger(__name__)
 
@@ -121,11 +121,27 @@ def reading_on_arrival(image_ids: Iterable[int], *, user=None, why: str) -> list
 
 
 def read_unread_now(say) -> int:
-    """Read every image without a reading, in this process through the job path (the demo,
-    before reviews and releases); the count read."""
-    unread = Image.objects.filter(read_at__isnull=True).values_list("id", flat=True)
+    """Read, in this process through the job path, every unread image a release's rule
+    needs (the demo, before reviews and releases): photos, scenes and the probe pool's
+    forms. The memorisation pool's forms only inform reviewers, and at about a second an
+    image they would double the demo's wait: they are left for "Read again" on the Images
+    page. The count read."""
+    unread = Image.objects.filter(read_at__isnull=True)
+    left = unread.filter(identity__pool=Pool.MEMORISATION, source=Source.TEMPLATE)
+    wanted = list(
+        unread.exclude(identity__pool=Pool.MEMORISATION, source=Source.TEMPLATE).values_list(
+            "id", flat=True
+        )
+    )
+    if left.exists():
+        say(
+            f"  {left.count()} memorisation-pool form(s) left unread (no release rule needs "
+            "them): Images page, filter, Read again."
+        )
     total = 0
-    for batch in _batches(unread):
+    batches = _batches(wanted)
+    for number, batch in enumerate(batches, start=1):
+        say(f"  reading batch {number} of {len(batches)} ({len(batch)} image(s))")
         run = run_now(
             READ_JOB,
             kind="reading",

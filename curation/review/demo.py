@@ -1,6 +1,7 @@
-"""Demo data for the review area: every image's machine reading (the reading jobs, run
-here in turn, as a worker would), default policies, and with --accept-all every pending
-image accepted by the demo annotators (through the queue, so the reviews exist)."""
+"""Demo data for the review area: the machine reading of every image a release's rule
+needs (the reading jobs, run here in turn, as a worker would), default policies, and with
+--accept-all every pending image accepted by the demo annotators (through the queue, so the
+reviews exist)."""
 
 from django.conf import settings
 from django.contrib.auth.models import User

@@ -83,3 +83,20 @@ def test_only_a_maintainer_may_read_again(client_as, annotator, probe_identity):
     response = client_as(annotator).post(reverse("curation:image-read-again"), {})
     assert response.status_code == 403
     assert not JobRun.objects.filter(kind="reading").exists()
+
+
+@pytest.mark.django_db
+def test_the_demo_reads_what_releases_need_and_leaves_memorisation_forms(probe_identity):
+    """Memorisation-pool forms only inform reviewers: the demo leaves them to "Read again"
+    instead of doubling its wait (the files are made unreadable: no OCR is needed here)."""
+    memorised = Identity.objects.get(pool="memorisation")
+    probe_form = services.render_template_form(probe_identity, "finance", 0)
+    memorised_form = services.render_template_form(memorised, "finance", 0)
+    for image in (probe_form, memorised_form):
+        storage.replace_bytes(image.file.name, b"not an image")
+    said = []
+    reading.read_unread_now(say=said.append)
+    probe_form.refresh_from_db()
+    memorised_form.refresh_from_db()
+    assert probe_form.read_at is not None and memorised_form.read_at is None
+    assert any("1 memorisation-pool form(s) left unread" in line for line in said)
