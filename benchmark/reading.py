@@ -337,7 +337,7 @@ def _legibility(target_type: str, value: str, target, rows: list[_Row]) -> dict:
             code = _match(target_type, value, target, candidate)
             if code == CODE_FULL or (code == CODE_PARTIAL and best is None):
                 evidence = leak_evidence(target, candidate) or candidate
-                best = (code, evidence, _confidence(row, evidence))
+                best = (code, _as_read(row, evidence), _confidence(row, evidence))
                 if code == CODE_FULL:
                     break
         if best and best[0] == CODE_FULL:
@@ -380,6 +380,14 @@ def _match(target_type: str, value: str, target, text: str) -> int:
         return code
     folded = prepare_target("email", value.lower().translate(_EMAIL_FOLD))
     return CODE_FULL if folded.match(text.lower().translate(_EMAIL_FOLD)) == CODE_FULL else code
+
+
+def _as_read(row: _Row, evidence: str) -> str:
+    """What the engine read where the evidence lies: whole lines as read, so a reviewer
+    sees "patrick44@example.0rg", not the matcher's fragment "patrick44"."""
+    start = row.text.find(evidence)
+    lines = row.lines_between(start, start + len(evidence)) if start >= 0 else []
+    return " ".join(line.text for line in lines) or evidence
 
 
 def _confidence(row: _Row, evidence: str) -> float:

@@ -183,7 +183,20 @@ def test_a_value_split_over_two_boxes_on_one_row_is_read_whole():
 def test_a_value_not_read_reports_what_was_read_of_it():
     entry = check_lines(lines("Phone: 646-9119"), [("phone", "571-646-9119")])["expected"][0]
 
-    assert (entry["legible"], entry["read"]) == (False, "646-9119")
+    assert (entry["legible"], entry["read"]) == (False, "Phone: 646-9119")
+
+
+def test_a_legible_value_reports_the_line_as_read_slips_and_all():
+    """A reviewer sees what the engine read, not the matcher's fragment of it."""
+    entry = check_lines(lines("patrick44@example.0rg"), [("email", "patrick44@example.org")])
+
+    assert entry["expected"][0] == {
+        "type": "email",
+        "value": "patrick44@example.org",
+        "legible": True,
+        "read": "patrick44@example.0rg",
+        "confidence": 0.9,
+    }
 
 
 @pytest.mark.parametrize(
