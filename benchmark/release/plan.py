@@ -120,8 +120,9 @@ def plan_release(
 
 
 class MemorisedForm(NamedTuple):
-    """What the plan keeps of a memorisation form: enough to choose, place and describe
-    it. Its bytes come from its full record, read again when the split is copied."""
+    """What the plan knows of a memorisation form, made from its columns when asked for:
+    enough to choose, place and describe it. Its bytes come from its full record, read
+    again when the split is copied."""
 
     key: str
     source: str
@@ -131,10 +132,6 @@ class MemorisedForm(NamedTuple):
     simulated: bool
     suffix: str
     consent_terms: str | None  # photos' only; kept so every split's metadata has the column
-
-    @classmethod
-    def of(cls, record: ImageRecord) -> "MemorisedForm":
-        return cls(*(getattr(record, name) for name in cls._fields))
 
 
 class _FormColumns:
