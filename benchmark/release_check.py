@@ -337,37 +337,87 @@ def _entry_digest(path: str, size: int, sha256: str) -> bytes:
     return hashlib.blake2b(f"{path}\0{size}\0{sha256}".encode(), digest_size=16).digest()
 
 
+def _padded(digest: np.bytes_) -> bytes:
+    """A digest as stored (numpy drops the trailing zero bytes of an element it returns)."""
+    return bytes(digest).ljust(16, b"\0")
+
+
 class _Manifest:
-    """The manifest's file list, held as one 16-byte digest per (path, size, sha256) so a
-    large release costs little memory; names are looked up again only when files differ."""
+    """The manifest's file list, held as one 16-byte digest per (path, size, sha256) in one
+    sorted array, so a large release costs little memory; names are looked up again only
+    when files differ. A file list written one entry per line (as the builder writes it)
+    is read a line at a time; any other layout is parsed whole."""
 
     def __init__(self, path: Path):
         self.path = path
-        self.unseen: set[bytes] = set()
         self.differing: list[tuple[str, int, str]] = []
-        document = json.loads(path.read_bytes(), object_pairs_hook=self._collect)
+        digests = bytearray()
+        document = self._by_lines(path, digests)
+        if document is None:
+            digests.clear()
+            document = json.loads(path.read_bytes(), object_pairs_hook=self._collector(digests))
         files, self.version = document["files"], document.get("version")
         self.config = document.get("config") or {}
-        if any(entry is not None for entry in files) or len(self.unseen) != len(files):
+        self.digests = np.sort(np.frombuffer(bytes(digests), dtype="S16"))
+        repeated = bool((self.digests[1:] == self.digests[:-1]).any())
+        if any(entry is not None for entry in files) or len(self.digests) != len(files) or repeated:
             raise ValueError("each entry of files needs path, size and sha256, once")
+        self.seen = np.zeros(len(self.digests), dtype=bool)
         self.count = len(files)
 
-    def _collect(self, pairs: list[tuple]) -> dict | None:
-        entry = dict(pairs)
-        if entry.keys() != {"path", "size", "sha256"}:
-            return entry
-        self.unseen.add(_entry_digest(entry["path"], entry["size"], entry["sha256"]))
-        return None
+    @staticmethod
+    def _collector(digests: bytearray) -> Callable[[list[tuple]], dict | None]:
+        def collect(pairs: list[tuple]) -> dict | None:
+            entry = dict(pairs)
+            if entry.keys() != {"path", "size", "sha256"}:
+                return entry
+            digests.extend(_entry_digest(entry["path"], entry["size"], entry["sha256"]))
+            return None
+
+        return collect
+
+    @staticmethod
+    def _by_lines(path: Path, digests: bytearray) -> dict | None:
+        """The document with each file entry as null, its entries' digests added to
+        `digests`; None when the file list is not one entry per line."""
+        skeleton, inside, listed = [], False, False
+        with open(path, "rb") as lines:
+            for line in lines:
+                text = line.rstrip(b"\n")
+                if not inside or text in (b"]", b"],"):
+                    inside = not inside and text == b'"files": ['
+                    listed = listed or inside
+                    skeleton.append(line)
+                    continue
+                entry_text, comma = (text[:-1], b",") if text.endswith(b",") else (text, b"")
+                try:
+                    entry = json.loads(entry_text)
+                except ValueError:
+                    return None
+                if not isinstance(entry, dict) or entry.keys() != {"path", "size", "sha256"}:
+                    skeleton.append(line)  # left in place: the whole check refuses it
+                    continue
+                digests.extend(_entry_digest(entry["path"], entry["size"], entry["sha256"]))
+                skeleton.append(b"null" + comma + b"\n")
+        if not listed:
+            return None
+        try:
+            return json.loads(b"".join(skeleton))
+        except ValueError:
+            return None
 
     def see(self, path: str, size: int, sha256: str) -> None:
         digest = _entry_digest(path, size, sha256)
-        if digest in self.unseen:
-            self.unseen.remove(digest)
+        index = int(np.searchsorted(self.digests, digest))
+        found = index < len(self.digests) and _padded(self.digests[index]) == digest
+        if found and not self.seen[index]:
+            self.seen[index] = True
         else:
             self.differing.append((path, size, sha256))
 
     def problems(self) -> Iterator[tuple[str, str]]:
-        if not self.differing and not self.unseen:
+        unseen = {_padded(digest) for digest in self.digests[~self.seen]}
+        if not self.differing and not unseen:
             return
         listed = {entry["path"]: entry for entry in json.loads(self.path.read_bytes())["files"]}
         for path, size, sha256 in self.differing:
@@ -383,7 +433,7 @@ class _Manifest:
         changed = {path for path, _, _ in self.differing}
         for path, entry in sorted(listed.items()):
             digest = _entry_digest(path, entry["size"], entry["sha256"])
-            if digest in self.unseen and path not in changed:
+            if digest in unseen and path not in changed:
                 yield "missing file", f"{path} is in the manifest but not in the release"
 
 

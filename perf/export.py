@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 import zlib
+from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
@@ -90,7 +91,7 @@ def _identity(number: int, pool: str) -> dict:
 
 def _plan_world(size: int) -> tuple[list[dict], list[tuple]]:
     """Identities and (key, identity, scenario, target type, source) for `size` images."""
-    people = _people(size)
+    people = list(_people(size))
     images = []
     for number, person in enumerate(people):
         for scenario in SCENARIOS:
@@ -102,11 +103,21 @@ def _plan_world(size: int) -> tuple[list[dict], list[tuple]]:
     return people, images
 
 
-def _people(size: int) -> list[dict]:
-    """The probe identities, then enough memorised ones for four forms each."""
-    probes = [_identity(1_000_000 + n, "probe") for n in range(PROBE_IDENTITIES)]
+def _people(size: int) -> Iterator[dict]:
+    """The probe identities, then enough memorised ones for four forms each, made one at
+    a time, as a database query streams them."""
     memorised_images = size - PROBE_IDENTITIES * 4 - SCENES
-    return probes + [_identity(n, "memorisation") for n in range(-(-memorised_images // 4))]
+    for number in range(PROBE_IDENTITIES):
+        yield _identity(1_000_000 + number, "probe")
+    for number in range(-(-memorised_images // 4)):
+        yield _identity(number, "memorisation")
+
+
+def _person(identity_id: str | None) -> dict | None:
+    """The identity with this id, made again (an image row carries its fields)."""
+    if identity_id is None:
+        return None
+    return _identity(int(identity_id[1:]), "probe" if identity_id[0] == "p" else "memorisation")
 
 
 def generate(size: int, folder: Path) -> None:
@@ -132,9 +143,8 @@ class _Records:
     """The world's image records, made afresh from the index on each iteration, as a
     database query streams them: never all of them in memory at once."""
 
-    def __init__(self, folder: Path, people: dict[str, dict]):
+    def __init__(self, folder: Path):
         self.folder = folder
-        self.people = people
 
     def __iter__(self):
         with open(self.folder / "index.txt") as index:
@@ -144,7 +154,7 @@ class _Records:
     def _record(self, key, sha256, scenario, target_type, identity_id):
         from benchmark.release import ImageRecord
 
-        person = self.people.get(identity_id)
+        person = _person(identity_id)
         path = str(self.folder / "images" / key)
         shown = ("name", target_type) if carries_target_type(scenario) else ("name", *TYPES)
         fields = (
@@ -185,8 +195,8 @@ def child(size: int, folder: Path, out: Path) -> None:
     from benchmark.release import ReleaseConfig, build_release
 
     Image.open(next((folder / "images" / "scenes").iterdir())).load()
-    identities = _people(size)
-    records = _Records(folder, {person["id"]: person for person in identities})
+    identities = _people(size)  # streamed, as the site's query streams them
+    records = _Records(folder)
     records_mb = _rss_now_mb()
     marks = {}
 

@@ -11,11 +11,14 @@ check has passed and the staging folder is renamed.
 import fcntl
 import hashlib
 import heapq
+import itertools
 import json
 import os
 import shutil
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+
+import numpy as np
 
 import benchmark
 from benchmark.files import atomic_write_bytes
@@ -42,7 +45,7 @@ CHECK_REPORT = "CHECK-FAILED.txt"
 
 
 def build_release(
-    identities: list[dict],
+    identities: Iterable[dict],
     images: Iterable[ImageRecord],
     config: ReleaseConfig,
     destination: str | Path | ReleaseSink,
@@ -59,8 +62,9 @@ def build_release(
     `images` is read twice when it can be iterated afresh (a list, or a re-iterable such
     as a streamed query): the plan keeps memorisation forms compact and reads their records
     again to copy them, so memory stays flat however large that split; a one-pass iterator
-    is read into a list first. `withdrawn` lists images withdrawn since the previous
-    version (`sha256`, `reason`).
+    is read into a list first. `identities` is read once (a one-pass iterator will do): the
+    plan keeps the memorisation pool's in a spool file. `withdrawn` lists images withdrawn
+    since the previous version (`sha256`, `reason`).
     Raises ReleaseShortError when cells cannot be filled, ReleaseCheckFailed when the
     independent check refuses the staged files, ReleaseExistsError when the destination
     holds another published release; a release already published from the same inputs
@@ -173,16 +177,16 @@ class _Builder:
         if published is not None:
             return self._already_published(published, fingerprint)
         with _Staging(self.staging_root, fingerprint) as staging:
-            manifest = self._stage(staging, plan, images, identities, withdrawn, fingerprint)
+            manifest = self._stage(staging, plan, images, withdrawn, fingerprint)
+            del plan  # the check reads the staged files: the plan's memory goes back first
             self._check()
             self.sink.publish()
         shutil.rmtree(self.staging_root, ignore_errors=True)
         self._report(self.total, f"published release {self.config.version}")
         return manifest
 
-    def _stage(self, staging, plan, images, identities, withdrawn, fingerprint) -> dict:
-        people = {identity["id"]: identity for identity in identities}
-        table_files = self._tables(plan, people, withdrawn)
+    def _stage(self, staging, plan, images, withdrawn, fingerprint) -> dict:
+        table_files = self._tables(plan, plan.people, withdrawn)
         card_and_manifest = 3
         images_count = len(plan.memorisation_images) + len(plan.probe_images)
         self.total = 2 * (images_count + len(table_files) + card_and_manifest)
@@ -211,7 +215,7 @@ class _Builder:
             "withdrawn": withdrawn,
         }
         digest.update(tables.json_line(header))
-        for identity in plan.memorisation_identities + plan.probe_identities:
+        for identity in itertools.chain(plan.memorisation_identities, plan.probe_identities):
             digest.update(tables.json_line(identity))
         digest.update(plan.inputs_digest.encode())
         for record in plan.probe_images:
@@ -241,18 +245,34 @@ class _Builder:
 
     def _memorisation_images(self, staging: _Staging, plan: ReleasePlan, images) -> None:
         """The plan keeps memorisation forms compact: read the chosen ones' records again,
-        copy them in the order they come, list them in path order."""
+        copy them in the order they come, list them in path order (from the plan's columns
+        and one size each: no entry object per image)."""
         group, chosen = "memorisation-images", plan.memorisation_images
         if staging.marker(group).exists():
             self._report(self.done + len(chosen), f"{group}: already staged")
             return
-        keys, resumed = {form.key for form in chosen}, staging.resumed
-        records = (record for record in images if record.key in keys)
-        copies = ordered_map(
-            lambda record: self._copy(memorisation_path(record), record, resumed), records
+        index, resumed = chosen.key_index(), staging.resumed
+        sizes = np.full(len(chosen), -1, dtype=np.int64)
+        records = (
+            (position, record)
+            for record in images
+            if (position := index.position(record.key)) is not None
         )
-        entries = sorted(self._reported(copies), key=lambda entry: entry.path)
-        _require_as_planned(entries, chosen)
+        copies = ordered_map(  # to the planned path, whatever the record says now
+            lambda found: (found[0], self._copy(memorisation_path(chosen[found[0]]), *found[1:])),
+            ((position, record, resumed) for position, record in records),
+        )
+        for position, entry in copies:
+            if entry.sha256 != chosen[position].sha256 or sizes[position] >= 0:
+                _changed_while_built()
+            sizes[position] = entry.size
+            self._report(self.done + 1, entry.path)
+        if (sizes < 0).any():
+            _changed_while_built()
+        entries = (
+            FileEntry(memorisation_path(form), int(size), form.sha256)
+            for form, size in zip(chosen, sizes, strict=True)
+        )
         staging.write_group(group, entries)
 
     def _images(self, staging: _Staging, group: str, records, path_of) -> None:
@@ -377,18 +397,13 @@ class _Builder:
             raise ReleaseCheckFailed(problems, report)
 
 
-def _require_as_planned(entries: list[FileEntry], chosen: list) -> None:
-    """The second read of the memorisation images found each planned one, unchanged
-    (`entries` and `chosen` are both in path order)."""
-    same = len(entries) == len(chosen) and all(
-        (entry.path, entry.sha256) == (memorisation_path(form), form.sha256)
-        for entry, form in zip(entries, chosen, strict=True)
+def _changed_while_built() -> None:
+    """The second read of the memorisation images missed a planned one, found it twice or
+    found other bytes."""
+    raise ReleaseError(
+        "the accepted images changed while the release was built (a memorisation image "
+        "is gone or has other bytes); export again"
     )
-    if not same:
-        raise ReleaseError(
-            "the accepted images changed while the release was built (a memorisation image "
-            "is gone or has other bytes); export again"
-        )
 
 
 def _manifest_chunks(head: dict, entries: Iterator[FileEntry]) -> Iterator[bytes]:

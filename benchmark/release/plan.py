@@ -7,11 +7,15 @@ come first), and the manifest counts such reuse.
 """
 
 import hashlib
+import itertools
+import json
+import os
 import random
 import re
+import tempfile
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -53,8 +57,8 @@ class ProbeItem:
 
 @dataclass
 class ReleasePlan:
-    memorisation_images: list["MemorisedForm"]
-    memorisation_identities: list[dict]
+    memorisation_images: "MemorisedForms"
+    memorisation_identities: "IdentityList"
     probe_images: list[ImageRecord]
     probe_identities: list[dict]
     items: list[ProbeItem]
@@ -62,6 +66,7 @@ class ReleasePlan:
     unused_inputs: dict[str, int]
     memorisation_dose: dict
     inputs_digest: str  # of every record's description, whatever their order
+    people: "People"  # every identity given, by id
 
 
 def slug(text: str) -> str:
@@ -98,13 +103,14 @@ def shown_value(record: ImageRecord, target_type: str, identity: dict) -> str | 
 
 
 def plan_release(
-    identities: list[dict],
+    identities: Iterable[dict],
     images: Iterable[ImageRecord],
     config: ReleaseConfig,
     withdrawn_sha256: frozenset[str] = frozenset(),
 ) -> ReleasePlan:
     """Plan from one pass over `images`: the probe side's records (bounded by the probe
-    pool and the preset) are kept whole, a memorisation form only as a `MemorisedForm`."""
+    pool and the preset) are kept whole, the memorisation forms only as compact columns
+    (`MemorisedForms`, about a hundred bytes a form)."""
     people = _index_identities(identities)
     intake = _Intake(people, withdrawn_sha256)
     for record in images:
@@ -115,8 +121,9 @@ def plan_release(
 
 
 class MemorisedForm(NamedTuple):
-    """What the plan keeps of a memorisation form: enough to choose, place and describe
-    it. Its bytes come from its full record, read again when the split is copied."""
+    """What the plan knows of a memorisation form, made from its columns when asked for:
+    enough to choose, place and describe it. Its bytes come from its full record, read
+    again when the split is copied."""
 
     key: str
     source: str
@@ -127,9 +134,133 @@ class MemorisedForm(NamedTuple):
     suffix: str
     consent_terms: str | None  # photos' only; kept so every split's metadata has the column
 
-    @classmethod
-    def of(cls, record: ImageRecord) -> "MemorisedForm":
-        return cls(*(getattr(record, name) for name in cls._fields))
+
+class _FormColumns:
+    """The memorisation forms as columns, never one Python object each: keys in one byte
+    string with their end offsets, sha256 digests as 32 raw bytes, the few distinct
+    identities, sources, scenarios, suffixes and consent terms as small codes. Row `i`
+    comes back as a `MemorisedForm` only when asked for."""
+
+    _CODED = ("source", "scenario", "identity_id", "suffix", "consent_terms")
+
+    def __init__(self):
+        self._key_bytes = bytearray()
+        self._key_ends = array("Q")
+        self._sha256 = bytearray()
+        self._simulated = bytearray()
+        self._codes = {name: array("i") for name in self._CODED}
+        self._values: dict[str, list] = {name: [] for name in self._CODED}
+        self._code_of: dict[str, dict] = {name: {} for name in self._CODED}
+
+    def __len__(self) -> int:
+        return len(self._key_ends)
+
+    def append(self, record: ImageRecord) -> None:
+        self._key_bytes += record.key.encode()
+        self._key_ends.append(len(self._key_bytes))
+        self._sha256 += bytes.fromhex(record.sha256)
+        self._simulated.append(bool(record.simulated))
+        for name in self._CODED:
+            value = getattr(record, name)
+            code = self._code_of[name].setdefault(value, len(self._values[name]))
+            if code == len(self._values[name]):
+                self._values[name].append(value)
+            self._codes[name].append(code)
+
+    def key(self, row: int) -> str:
+        start = self._key_ends[row - 1] if row else 0
+        return self._key_bytes[start : self._key_ends[row]].decode()
+
+    def value(self, name: str, row: int):
+        return self._values[name][self._codes[name][row]]
+
+    def form(self, row: int) -> "MemorisedForm":
+        return MemorisedForm(
+            key=self.key(row),
+            source=self.value("source", row),
+            scenario=self.value("scenario", row),
+            identity_id=self.value("identity_id", row),
+            sha256=self._sha256[32 * row : 32 * row + 32].hex(),
+            simulated=bool(self._simulated[row]),
+            suffix=self.value("suffix", row),
+            consent_terms=self.value("consent_terms", row),
+        )
+
+    def codes(self, name: str) -> np.ndarray:
+        return (
+            np.frombuffer(self._codes[name], dtype=np.int32) if len(self) else np.zeros(0, np.int32)
+        )
+
+    def values(self, name: str) -> list:
+        return self._values[name]
+
+    def key_order(self) -> np.ndarray:
+        """Rows in key order (UTF-8 bytes sort as the strings do)."""
+        return _sorted_rows(np.arange(len(self)), self._key_bytes_of)
+
+    def _key_bytes_of(self, row: int) -> bytes:
+        start = self._key_ends[row - 1] if row else 0
+        return bytes(self._key_bytes[start : self._key_ends[row]])
+
+
+def _sorted_rows(among: np.ndarray, text_of: Callable[[int], bytes]) -> np.ndarray:
+    """The rows `among`, stably sorted by `text_of(row)` (bytes without NUL), through one
+    fixed-width byte array: a few dozen bytes a row, freed on return."""
+    width = max((len(text_of(int(row))) for row in among), default=1) or 1
+    texts = np.zeros(len(among), dtype=f"S{width}")
+    for position, row in enumerate(among):
+        texts[position] = text_of(int(row))
+    return among[np.argsort(texts, kind="stable")]
+
+
+class MemorisedForms:
+    """The chosen memorisation forms, a sequence over the columns in release path order."""
+
+    def __init__(self, columns: _FormColumns, rows: np.ndarray):
+        self.columns = columns
+        self.rows = rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, position: int) -> "MemorisedForm":
+        return self.columns.form(int(self.rows[position]))
+
+    def __iter__(self) -> Iterator["MemorisedForm"]:
+        for row in self.rows:
+            yield self.columns.form(int(row))
+
+    def identity_ids(self) -> set[str]:
+        codes = np.unique(self.columns.codes("identity_id")[self.rows])
+        return {self.columns.values("identity_id")[code] for code in codes.tolist()}
+
+    def key_index(self) -> "_KeyIndex":
+        return _KeyIndex(self)
+
+
+class _KeyIndex:
+    """Finds a chosen form's position by its key: 8-byte key hashes, sorted."""
+
+    def __init__(self, forms: MemorisedForms):
+        self.forms = forms
+        hashes = np.fromiter(
+            (_key_hash(forms.columns.key(int(row))) for row in forms.rows),
+            dtype=np.uint64,
+            count=len(forms),
+        )
+        self.order = np.argsort(hashes, kind="stable")
+        self.hashes = hashes[self.order]
+
+    def position(self, key: str) -> int | None:
+        """The form's position in path order, or None when `key` is not chosen."""
+        value = np.uint64(_key_hash(key))
+        start = int(np.searchsorted(self.hashes, value, side="left"))
+        while start < len(self.hashes) and self.hashes[start] == value:
+            position = int(self.order[start])
+            if self.forms.columns.key(int(self.forms.rows[position])) == key:
+                return position
+            start += 1
+        return None
 
 
 class _Intake:
@@ -141,7 +272,8 @@ class _Intake:
         self.people = people
         self.withdrawn_sha256 = withdrawn_sha256
         self.records: list[ImageRecord] = []
-        self.memorised: list[MemorisedForm] = []
+        self.memorised = _FormColumns()
+        self.memorised_order = np.zeros(0, dtype=np.int_)
         self.memorisation_photos = 0
         self.simulated = Counter()
         self.problems: list[str] = []
@@ -159,9 +291,9 @@ class _Intake:
         self.digest = (self.digest + _record_digest(record)) % (1 << 256)
         if record.simulated:
             self.simulated[record.source] += 1
-        pool = self.people[record.identity_id]["pool"] if record.identity_id else None
+        pool = self.people.pool(record.identity_id) if record.identity_id else None
         if pool == "memorisation" and record.source == "template":
-            self.memorised.append(MemorisedForm.of(record))
+            self.memorised.append(record)
         elif pool == "memorisation":
             self.memorisation_photos += 1
         else:
@@ -176,7 +308,7 @@ class _Intake:
             count = self.problem_count + len(repeated)
             _raise_if(shown[:10], "images", count)
         self.records.sort(key=lambda record: record.key)
-        self.memorised.sort(key=lambda form: form.key)
+        self.memorised_order = self.memorised.key_order()
 
     def _repeated_keys(self) -> list[str]:
         hashes = np.frombuffer(self.key_hashes, dtype=np.uint64)
@@ -184,7 +316,8 @@ class _Intake:
         twice = {int(value) for value in values[counts > 1]}
         if not twice:
             return []
-        kept = [record.key for record in self.records] + [form.key for form in self.memorised]
+        kept = [record.key for record in self.records]
+        kept += [self.memorised.key(row) for row in range(len(self.memorised))]
         return sorted({key for key in kept if _key_hash(key) in twice})
 
 
@@ -202,8 +335,70 @@ def _record_digest(record: ImageRecord) -> int:
     return int.from_bytes(hashlib.sha256(line.encode()).digest(), "big")
 
 
-def _index_identities(identities: list[dict]) -> dict[str, dict]:
-    people, problems = {}, []
+class People(Mapping):
+    """Identities by id, from one pass over them: the probe pool's kept as dicts (few, and
+    planning reads them often), the memorisation pool's spooled as JSON lines to a
+    temporary file and read back one at a time when asked for (at scale they are most of
+    the identities; a mapping of dicts would grow with them)."""
+
+    def __init__(self):
+        self._kept: dict[str, dict] = {}
+        self._rows: dict[str, int] = {}
+        self._ends = array("Q")
+        self._spool = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the plan)
+        self._last: tuple[str | None, dict | None] = (None, None)
+
+    def add(self, identity: dict) -> None:
+        if identity["pool"] != "memorisation":
+            self._kept[identity["id"]] = identity
+            return
+        self._rows[identity["id"]] = len(self._ends)
+        self._spool.write(json.dumps(identity, ensure_ascii=False).encode() + b"\n")
+        self._ends.append(self._spool.tell())
+
+    def finish(self) -> None:
+        self._spool.flush()
+
+    def pool(self, identity_id: str) -> str:
+        return "memorisation" if identity_id in self._rows else self._kept[identity_id]["pool"]
+
+    def __getitem__(self, identity_id: str) -> dict:
+        if identity_id in self._kept:
+            return self._kept[identity_id]
+        if self._last[0] == identity_id:  # forms come grouped by identity
+            return self._last[1]
+        row = self._rows[identity_id]
+        start = self._ends[row - 1] if row else 0
+        identity = json.loads(os.pread(self._spool.fileno(), self._ends[row] - start, start))
+        self._last = (identity_id, identity)
+        return identity
+
+    def __contains__(self, identity_id) -> bool:
+        return identity_id in self._kept or identity_id in self._rows
+
+    def __iter__(self) -> Iterator[str]:
+        return itertools.chain(self._kept, self._rows)
+
+    def __len__(self) -> int:
+        return len(self._kept) + len(self._rows)
+
+
+class IdentityList(Sequence):
+    """Identities in the order of `ids`, each read from `people` when asked for."""
+
+    def __init__(self, people: People, ids: list[str]):
+        self.people = people
+        self.ids = ids
+
+    def __getitem__(self, index):
+        return self.people[self.ids[index]]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def _index_identities(identities: Iterable[dict]) -> People:
+    people, problems = People(), []
     for identity in identities:
         missing = [key for key in IDENTITY_KEYS if not identity.get(key)]
         if missing:
@@ -213,8 +408,9 @@ def _index_identities(identities: list[dict]) -> dict[str, dict]:
         elif identity["id"] in people:
             problems.append(f"identity id {identity['id']} appears twice")
         else:
-            people[identity["id"]] = identity
+            people.add(identity)
     _raise_if(problems, "identities")
+    people.finish()
     return people
 
 
@@ -293,7 +489,7 @@ class _Planner:
         self.inputs_digest = f"{intake.digest:064x}"
         if intake.memorisation_photos:
             self.unused["photo of a memorisation identity"] += intake.memorisation_photos
-        self.memorisation_images = intake.memorised
+        self.memorised, self.memorised_order = intake.memorised, intake.memorised_order
         self._sort_inputs(intake.records)
 
     def _sort_inputs(self, images: list[ImageRecord]) -> None:
@@ -322,14 +518,18 @@ class _Planner:
 
     def plan(self) -> ReleasePlan:
         dose = _MemorisationDose(self.config)
-        chosen = dose.choose(self.memorisation_images)
-        unchosen = len(self.memorisation_images) - len(chosen)
+        chosen = dose.choose(self.memorised, self.memorised_order)
+        unchosen = len(self.memorised) - len(chosen)
         if unchosen:
             self.unused["memorisation form beyond the dose"] += unchosen
-        self.memorisation_images = chosen
-        self.memorisation_images.sort(key=memorisation_path)
+        columns = self.memorised
+        in_path_order = _sorted_rows(
+            chosen, lambda row: memorisation_path(columns.form(row)).encode()
+        )
+        self.memorisation_images = MemorisedForms(columns, in_path_order)
         _require_unique_paths(self.memorisation_images, memorisation_path)
-        items = self._disclosure_items() + self._retention_items()
+        injected = self.memorisation_images.identity_ids()
+        items = self._disclosure_items() + self._retention_items(injected)
         if self.short:
             raise ReleaseShortError(self.short)
         probe_images = _unique_by_key(item.image for item in items)
@@ -340,9 +540,7 @@ class _Planner:
         probe_ids = {record.identity_id for record in probe_images if record.identity_id}
         return ReleasePlan(
             memorisation_images=self.memorisation_images,
-            memorisation_identities=self._identities(
-                {record.identity_id for record in self.memorisation_images}
-            ),
+            memorisation_identities=self._identities(injected),
             probe_images=probe_images,
             probe_identities=self._identities(probe_ids),
             items=items,
@@ -350,10 +548,11 @@ class _Planner:
             unused_inputs=dict(sorted(self.unused.items())),
             memorisation_dose=dose.summary(),
             inputs_digest=self.inputs_digest,
+            people=self.people,
         )
 
-    def _identities(self, ids: set[str]) -> list[dict]:
-        return [self.people[identity_id] for identity_id in sorted(ids)]
+    def _identities(self, ids: set[str]) -> IdentityList:
+        return IdentityList(self.people, sorted(ids))
 
     def _count_unused(self, used_keys: set[str]) -> None:
         for record in self.probe_forms:
@@ -437,8 +636,8 @@ class _Planner:
 
     # Retention: name a memorised identity, show a distractor probe form or a scene.
 
-    def _retention_items(self) -> list[ProbeItem]:
-        injected = sorted({record.identity_id for record in self.memorisation_images})
+    def _retention_items(self, identity_ids: set[str]) -> list[ProbeItem]:
+        injected = sorted(identity_ids)
         items = []
         for scenario in SCENARIOS:
             for target_type in TARGET_TYPES:
@@ -527,18 +726,30 @@ class _MemorisationDose:
         self.rng = random.Random(f"mm-privacy-memorisation-dose:{config.seed}")
         self.start = self.rng.randrange(len(SCENARIOS))
 
-    def choose(self, forms: list[ImageRecord]) -> list[ImageRecord]:
-        by_identity = defaultdict(lambda: defaultdict(list))
-        for record in sorted(forms, key=lambda record: record.key):
-            by_identity[record.identity_id][record.scenario].append(record)
-        chosen = []
-        for index, identity_id in enumerate(sorted(by_identity)):
+    def choose(self, forms: _FormColumns, key_order: np.ndarray) -> np.ndarray:
+        """The chosen rows of `forms` (`key_order`: every row, in key order)."""
+        identity_ids, scenarios = forms.values("identity_id"), forms.values("scenario")
+        rank = np.empty(len(identity_ids), dtype=np.int_)
+        rank[sorted(range(len(identity_ids)), key=identity_ids.__getitem__)] = np.arange(
+            len(identity_ids)
+        )
+        identity_rank = rank[forms.codes("identity_id")[key_order]]
+        grouped = key_order[np.argsort(identity_rank, kind="stable")]  # key order within
+        starts = np.flatnonzero(np.diff(np.sort(identity_rank), prepend=-1)) if len(grouped) else []
+        scenario_codes = forms.codes("scenario")
+        chosen = array("q")
+        for index, group in enumerate(np.split(grouped, starts[1:])):
+            if not len(group):
+                continue
+            by_scenario = defaultdict(list)
+            for row in group.tolist():
+                by_scenario[scenarios[scenario_codes[row]]].append(row)
             first = (self.start + index) % len(SCENARIOS)
             turn = SCENARIOS[first:] + SCENARIOS[:first]
-            chosen += self._take(by_identity[identity_id], turn)
-        return chosen
+            chosen.extend(self._take(by_scenario, turn))
+        return np.frombuffer(chosen, dtype=np.int64) if chosen else np.zeros(0, np.int64)
 
-    def _take(self, by_scenario: dict[str, list], turn: tuple[str, ...]) -> list[ImageRecord]:
+    def _take(self, by_scenario: dict[str, list], turn: tuple[str, ...]) -> list[int]:
         left = {scenario: list(by_scenario.get(scenario, ())) for scenario in turn}
         for records in left.values():
             self.rng.shuffle(records)

@@ -1,5 +1,6 @@
 """The release's text files, each streamed as lines of canonical JSON (sorted keys)."""
 
+import itertools
 import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -277,7 +278,7 @@ def release_counts(plan: ReleasePlan, config) -> dict:
         ],
         "photos_by_consent_terms": _tally(
             record.consent_terms
-            for record in plan.memorisation_images + plan.probe_images
+            for record in itertools.chain(plan.memorisation_images, plan.probe_images)
             if record.source == "photo"
         ),
         "reused_probe_images": plan.reused_probe_images,

@@ -1,5 +1,6 @@
 """What a release is built from, read from the database."""
 
+from collections.abc import Iterable, Iterator
 from pathlib import PurePosixPath
 
 from benchmark.release import ImageRecord
@@ -8,15 +9,28 @@ from curation.core.models import Identity, Image, ImageStatus
 from curation.releases.models import Release, ReleaseStatus
 from curation.volunteers import consent
 
+# Rows read from the database at a time while a release is built.
+CHUNK_SIZE = 2000
 
-def release_identities() -> list[dict]:
-    return [identity.data for identity in Identity.objects.order_by("key")]
+
+def release_identities() -> Iterator[dict]:
+    """Every identity's data, streamed (the release reads them once)."""
+    rows = Identity.objects.order_by("key").values_list("data", flat=True)
+    return rows.iterator(chunk_size=CHUNK_SIZE)
 
 
-def accepted_image_records() -> list[ImageRecord]:
-    accepted = consent.releasable(Image.objects.filter(status=ImageStatus.ACCEPTED))
-    images = accepted.select_related("identity", "upload__consent")
-    return [_record(image) for image in images.order_by("id")]
+class _AcceptedImages:
+    """The accepted images as records, queried afresh on each iteration and read a chunk
+    at a time: a release reads them twice and never holds them all."""
+
+    def __iter__(self) -> Iterator[ImageRecord]:
+        accepted = consent.releasable(Image.objects.filter(status=ImageStatus.ACCEPTED))
+        images = accepted.select_related("identity", "upload__consent").order_by("id")
+        return map(_record, images.iterator(chunk_size=CHUNK_SIZE))
+
+
+def accepted_image_records() -> Iterable[ImageRecord]:
+    return _AcceptedImages()
 
 
 def _record(image: Image) -> ImageRecord:
