@@ -116,11 +116,15 @@ if JOBS_MODE not in {"rq", "thread", "inline"}:
 REAPER_REQUEUE_KINDS = env_list(
     "REAPER_REQUEUE_KINDS", ["photo", "export", "scoring", "scenes", "reading"]
 )
-# New template forms, photos and scenes get a machine reading (OCR) from a `default` job.
+# New template forms, photos and scenes get a machine reading (OCR) from a `reading`-queue job.
 READ_ON_ARRIVAL = env_bool("READ_ON_ARRIVAL", True)
 REAPER_MAX_ATTEMPTS = env_int("REAPER_MAX_ATTEMPTS", 3, minimum=1)
 RQ_QUEUES = {
     "default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 3600},
+    # Bulk machine reading (about a second an image). The default workers serve it only when
+    # `default` is empty (`rqworker default reading`), so a read of thousands of new forms
+    # never keeps a volunteer's photo or a maintainer's export waiting.
+    "reading": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 3600},
     # A scene batch that runs longer is stuck: RQ stops it and retries (a dead worker is noticed
     # sooner, by its missing heartbeat: curation.core.jobs.HEARTBEAT_TTL_S).
     "gpu": {

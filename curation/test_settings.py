@@ -23,5 +23,6 @@ STORAGES = {
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 RQ_QUEUES = {
     "default": {"URL": TEST_REDIS_URL, "DEFAULT_TIMEOUT": 600},
+    "reading": {"URL": TEST_REDIS_URL, "DEFAULT_TIMEOUT": 600},
     "gpu": {"URL": TEST_REDIS_URL, "DEFAULT_TIMEOUT": 600},
 }

@@ -2,8 +2,9 @@
 record on it. A reading is a hint for reviewers and an input of the release rule (see
 benchmark.release.legibility), never a decision alone.
 
-Reading runs as `default`-queue jobs over batches of image ids; a failed OCR call marks that
-image's reading failed with the reason and leaves the image as it was.
+Reading runs as `reading`-queue jobs (served after `default`) over batches of image ids; a
+failed OCR call marks that image's reading failed with the reason and leaves the image as it
+was.
 """
 
 import logging
@@ -23,8 +24,11 @@ from curation.core.models import Image, Pool, Source
 log = logging.getLogger(__name__)
 
 READ_JOB = "curation.core.tasks.read_images"
-# Images per reading job: about a second each, so a job reports and finishes in minutes.
-BATCH_SIZE = 50
+# Images per reading job: about a second each, so a job finishes in well under a minute and
+# a worker that took one is soon free for a photo or an export on `default`.
+BATCH_SIZE = 20
+# The queue of its own that workers serve after `default` (settings.RQ_QUEUES).
+READ_QUEUE = "reading"
 
 
 def expected_values(image: Image) -> list[tuple[str, str]]:
@@ -94,12 +98,22 @@ def _batches(image_ids: Iterable[int]) -> list[list[int]]:
     return [ids[start : start + BATCH_SIZE] for start in range(0, len(ids), BATCH_SIZE)]
 
 
+def unread(image_ids: Iterable[int]) -> list[int]:
+    """Those of the images that have no machine reading yet."""
+    return list(
+        Image.objects.filter(pk__in=list(image_ids), read_at__isnull=True).values_list(
+            "id", flat=True
+        )
+    )
+
+
 def reading_start(image_ids: Iterable[int], *, user=None, why: str = "new images") -> list:
     """Queue reading jobs for these images, a batch of ids per job; their JobRuns."""
     return [
         start_job(
             READ_JOB,
             kind="reading",
+            queue=READ_QUEUE,
             user=user,
             title=f"Read {len(batch)} image(s) ({why})",
             params={"image_ids": batch},

@@ -11,7 +11,7 @@ from django.utils import timezone
 from benchmark.release import ReleaseConfig, ReleaseError, build_release
 from curation.core import storage
 from curation.core.jobs import JobFailed, run_now, run_progress, start_job
-from curation.core.models import Image
+from curation.core.models import Image, ImageStatus
 from curation.releases import selectors
 from curation.releases.models import Release, ReleaseImage, ReleaseStatus
 from curation.releases.s3_sink import S3ReleaseSink, is_s3_destination, s3_prefix
@@ -132,7 +132,7 @@ def release_export(run, release: Release) -> dict:
     except storage.StorageUnavailable as error:
         _fail(release, f"{error}. Nothing was published; run the export again when S3 answers.")
     except ReleaseError as error:
-        _fail(release, str(error))
+        _fail(release, str(error) + _unread_note())
     except Exception as error:
         _mark_failed(release, f"{type(error).__name__}: {error}")
         raise
@@ -142,6 +142,18 @@ def release_export(run, release: Release) -> dict:
         "destination": release.destination,
         "counts": manifest.get("counts", {}),
     }
+
+
+def _unread_note() -> str:
+    """Why cells may be short though enough images were accepted: their readings (which the
+    release rule needs) are not done yet."""
+    unread = Image.objects.filter(status=ImageStatus.ACCEPTED, read_at__isnull=True).count()
+    if not unread:
+        return ""
+    return (
+        f" {unread} accepted image(s) are still waiting for their machine reading (Runs "
+        "page): run the export again once it is done."
+    )
 
 
 def _fail(release: Release, message: str) -> NoReturn:

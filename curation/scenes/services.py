@@ -208,6 +208,12 @@ def specs_to_generate(run: SceneRun, start: int, stop: int) -> list[bscenes.Scen
     return [spec for spec in specs if spec.index not in stored]
 
 
+def batch_unread_image_ids(run: SceneRun, start: int, stop: int) -> list[int]:
+    """The images of the batch's stored scenes that have no machine reading yet."""
+    stored = run.scenes.filter(index__gte=start, index__lt=stop, image__read_at__isnull=True)
+    return list(stored.values_list("image_id", flat=True))
+
+
 def scene_key(run: SceneRun, index: int) -> str:
     return f"scenes/{run.pk}/{index}.png"
 

@@ -36,6 +36,10 @@ def generate_scene_batch(run, *, scene_run: int, start: int, stop: int) -> dict:
         with _GENERATION_LOCK:
             loaded = _pipeline_for(scenes, run)
             _generate_and_store(scenes, loaded, specs, run, done=skipped)
+    # Every stored scene of the batch still unread, not just this attempt's: an attempt
+    # killed after storing some scenes never queued their reading.
+    unread = services.batch_unread_image_ids(scenes, start, stop)
+    reading.reading_on_arrival(unread, user=run.created_by, why=f"scenes of run #{scenes.pk}")
     return {
         "stored": len(specs),
         "skipped": skipped,
@@ -63,12 +67,10 @@ def _pipeline_for(scenes: SceneRun, run) -> bscenes.LoadedPipeline:
 
 
 def _generate_and_store(scenes: SceneRun, loaded, specs, run, *, done: int) -> None:
-    stored = []
     for scene in _generate_or_release(scenes, loaded, specs):
-        stored.append(services.scene_store(scenes, scene).pk)
+        services.scene_store(scenes, scene)
         done += 1
         run_progress(run, done, message=f"Stored scene {scene.spec.index}")
-    reading.reading_on_arrival(stored, user=run.created_by, why=f"scenes of run #{scenes.pk}")
 
 
 def _generate_or_release(scenes: SceneRun, loaded, specs):

@@ -13,6 +13,7 @@ def process_upload(run, *, upload_id: int) -> dict:
     except photos.PhotoRejected as rejection:
         raise JobFailed(f"Photo refused ({rejection.code}): {rejection.message}") from rejection
     run_progress(run, 1, 1, "Stored for review")
-    if not result.get("finished_earlier"):
+    # Also after an earlier attempt stored the photo: it may have died before queueing this.
+    if reading.unread([result["image"]]):
         reading.reading_on_arrival([result["image"]], user=run.created_by, why="cleaned photo")
     return result

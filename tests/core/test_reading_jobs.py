@@ -1,4 +1,4 @@
-"""Machine reading on arrival: a `default`-queue job per batch of new images stores each
+"""Machine reading on arrival: a `reading`-queue job per batch of new images stores each
 image's reading; a failed read is recorded on the image, which stays; maintainers read a set
 of images again."""
 
@@ -17,7 +17,7 @@ def probe_identity(db):
 
 @pytest.mark.slow  # loads the OCR engine and reads one form
 @pytest.mark.django_db
-def test_a_rendered_form_is_read_by_a_default_queue_job(
+def test_a_rendered_form_is_read_by_a_reading_queue_job(
     settings, client_as, maintainer, probe_identity, django_capture_on_commit_callbacks
 ):
     settings.READ_ON_ARRIVAL = True
@@ -28,7 +28,7 @@ def test_a_rendered_form_is_read_by_a_default_queue_job(
         )
     read_run = JobRun.objects.get(kind="reading")
     assert read_run.status == RunStatus.SUCCEEDED, read_run.error
-    assert read_run.queue == "default" and read_run.result["read"] == 1
+    assert read_run.queue == "reading" and read_run.result["read"] == 1
     form = Image.objects.get()
     assert read_run.params == {"image_ids": [form.pk]}
     expected = {entry["type"]: entry for entry in form.reading["expected"]}

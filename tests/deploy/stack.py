@@ -114,7 +114,7 @@ class Stack:
         return url
 
     def start_default_worker(self, name: str) -> subprocess.Popen:
-        return self.start(name, [*MANAGE, "rqworker", "default", "--with-scheduler"])
+        return self.start(name, [*MANAGE, "rqworker", "default", "reading", "--with-scheduler"])
 
     def start_gpu_worker(self, name: str) -> subprocess.Popen:
         simple = ["--worker-class", "rq.worker.SimpleWorker", "--with-scheduler"]

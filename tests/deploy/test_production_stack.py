@@ -19,7 +19,7 @@ from django.db import connection
 from benchmark import vocab
 from benchmark.scenes import build_tiny_pipeline
 from curation.core.jobs import WORKER_DIED
-from curation.core.models import JobRun, RunStatus
+from curation.core.models import Image, JobRun, RunStatus
 from curation.core.roles import ANNOTATOR, MAINTAINER, VOLUNTEER
 from curation.releases.models import Release, ReleaseStatus
 from curation.scenes.models import SceneImage, SceneRun
@@ -474,6 +474,19 @@ def test_the_production_stack_heals_and_degrades(stack, moto_server, s3, tiny_mo
     decided += _review_everything(_signed_in(stack.web, *_user("ben", ANNOTATOR)))
     assert decided > 0
     clock.lap(f"review: {decided} images accepted over HTTP")
+    # The release rule needs every image's machine reading: the workers read them (on the
+    # `reading` queue, after `default`) while the rest went on; a maintainer waits for it.
+    wait_for(
+        lambda: (
+            not JobRun.objects.filter(kind="reading")
+            .exclude(status__in=[RunStatus.SUCCEEDED, RunStatus.FAILED])
+            .exists()
+        ),
+        "the machine reading of every new image",
+        timeout_s=600,
+    )
+    assert not Image.objects.filter(read_at__isnull=True).exists(), "an image was left unread"
+    clock.lap("machine reading of every image done by the workers")
     release = _release_to_s3(maintainer, s3)
     clock.lap("release exported to S3 (manifest last)")
     _score(maintainer, s3, release)
